@@ -1,0 +1,71 @@
+//! The command-line tree. It also drives the generated shell completions
+//! and man pages (`crashkit generate-assets`), so help text written here is
+//! what users read everywhere.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Parser, Subcommand};
+
+use crate::cmd;
+use crate::config::LogFormat;
+
+/// crashkit: a crash-report pipeline compatible with Mozilla's Socorro.
+///
+/// Each job is a subcommand over one library; they read crash ids or
+/// records from arguments or stdin and write data to stdout, so they chain
+/// in shell pipelines. Logs and progress go to stderr. Exit status: 0 when
+/// everything succeeded, 1 when some items failed, 2 on usage or
+/// configuration errors.
+#[derive(Debug, Parser)]
+#[command(
+    name = "crashkit",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Configuration file (TOML); see `crashkit config docs` for its keys.
+    #[arg(long, global = true, env = "CRASHKIT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Log more (-v: debug, -vv: trace).
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Log less (-q: warnings and errors only, -qq: errors only).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub quiet: u8,
+
+    /// Log line format on stderr [default: the log.format key, else text].
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show, check and document the configuration.
+    Config(cmd::config::Args),
+
+    /// Write shell completions, man pages and the configuration reference
+    /// generated from this command-line definition.
+    #[command(hide = true)]
+    GenerateAssets(cmd::generate_assets::Args),
+}
+
+impl Cli {
+    /// The clap command, for generators.
+    pub fn command() -> clap::Command {
+        <Cli as clap::CommandFactory>::command()
+    }
+}

@@ -1,0 +1,59 @@
+//! One module per subcommand, each with its `Args` and a `run` that returns
+//! an [`ExitStatus`]. Shared here: loading the configuration and the exit
+//! statuses.
+
+pub mod config;
+pub mod generate_assets;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::{Config, ConfigError};
+
+/// How a command ended; mapped to the process exit status once, in `main`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: everything succeeded.
+    Success,
+    /// 1: some items failed (each was reported on stderr); the rest were done.
+    SomeFailed,
+    /// 2: the command could not start: bad usage or configuration.
+    Usage,
+}
+
+impl ExitStatus {
+    /// The numeric exit status.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::SomeFailed => 1,
+            ExitStatus::Usage => 2,
+        }
+    }
+}
+
+/// A usage mistake found after argument parsing (exit status 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Whether `err` means bad usage or configuration (exit status 2) rather
+/// than a failure while working (exit status 1).
+pub fn is_usage_error(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|e| e.is::<ConfigError>() || e.is::<UsageError>())
+}
+
+/// Loads the effective configuration: defaults, the file named by
+/// `--config`/`CRASHKIT_CONFIG`, then `CRASHKIT_*` environment variables.
+pub fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
+    Config::load(global.config.as_deref(), std::env::vars())
+}
+
+/// Runs the subcommand of `cli` with the loaded `config`, writing its data to `out`.
+pub fn run(cli: Cli, config: Config, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Config(args) => config::run(args, &config, out),
+        Command::GenerateAssets(args) => generate_assets::run(args, out),
+    }
+}

@@ -1,0 +1,13 @@
+//! crashkit: a crash-report pipeline compatible with Mozilla's Socorro.
+//!
+//! The library does all the work; the `crashkit` binary only parses the
+//! command line, runs one of [`cmd`]'s subcommands and maps the outcome to
+//! an exit status. Modules are named after the domain: [`crash_id`],
+//! [`config`], [`storage`].
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod crash_id;
+pub mod logging;
+pub mod storage;

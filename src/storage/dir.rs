@@ -1,0 +1,251 @@
+//! The directory backend, crashkit's embedded default.
+//!
+//! Each object is a file at `<root>/<key>`. Writes are staged in a hidden
+//! temporary file beside the target, fsynced, renamed over the target, and
+//! the directory is fsynced, so an object is either wholly there or not at
+//! all, and is on disk when `put` returns (the collector relies on this to
+//! answer a CrashID only for a durable crash).
+
+use std::fs::{self, File};
+use std::io::{ErrorKind, Write};
+use std::path::{Component, Path, PathBuf};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use super::{ObjectStore, Result, StorageError};
+
+/// Prefix of staged files; listings skip them.
+const STAGING_PREFIX: &str = ".tmp-";
+
+/// Objects as files under a root directory.
+#[derive(Debug, Clone)]
+pub struct DirStore {
+    root: PathBuf,
+}
+
+impl DirStore {
+    /// A store rooted at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> DirStore {
+        DirStore { root: root.into() }
+    }
+
+    /// The file that holds `key`; refuses keys that could leave the root.
+    fn path(&self, key: &str) -> Result<PathBuf> {
+        let rel = Path::new(key);
+        let safe = !key.is_empty()
+            && rel.components().all(|c| matches!(c, Component::Normal(_)))
+            && !key.split('/').any(|seg| seg.starts_with(STAGING_PREFIX));
+        if !safe {
+            return Err(StorageError::Malformed {
+                key: key.to_owned(),
+                message: "not a valid storage key".into(),
+            });
+        }
+        Ok(self.root.join(rel))
+    }
+}
+
+fn io_err<'a>(op: &'static str, key: &'a str) -> impl FnOnce(std::io::Error) -> StorageError + 'a {
+    move |source| StorageError::Io {
+        op,
+        key: key.to_owned(),
+        source,
+    }
+}
+
+/// Runs blocking file work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+/// Creates `dir` and its missing parents, fsyncing each parent whose
+/// entries changed so the new directories survive a crash.
+fn create_dirs_durably(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_dirs_durably(parent)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    if let Some(parent) = dir.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    File::open(dir)?.sync_all()
+}
+
+fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    create_dirs_durably(dir)?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let staged = dir.join(format!(
+        "{STAGING_PREFIX}{name}-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let result = (|| {
+        let mut file = File::create(&staged)?;
+        file.write_all(data)?;
+        file.sync_all()?;
+        fs::rename(&staged, path)?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&staged);
+    }
+    result
+}
+
+fn list_into(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(STAGING_PREFIX) {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            list_into(root, &path, out)?;
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            let key: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            out.push(key.join("/"));
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl ObjectStore for DirStore {
+    async fn put(&self, key: &str, data: Bytes) -> Result<()> {
+        let path = self.path(key)?;
+        let key = key.to_owned();
+        blocking(move || write_atomically(&path, &data).map_err(io_err("write", &key))).await
+    }
+
+    async fn get(&self, key: &str) -> Result<Bytes> {
+        let path = self.path(key)?;
+        let key = key.to_owned();
+        blocking(move || match fs::read(&path) {
+            Ok(data) => Ok(Bytes::from(data)),
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                Err(StorageError::NotFound { key })
+            }
+            Err(e) => Err(io_err("read", &key)(e)),
+        })
+        .await
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool> {
+        let path = self.path(key)?;
+        let key = key.to_owned();
+        blocking(move || match fs::metadata(&path) {
+            Ok(meta) => Ok(meta.is_file()),
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                Ok(false)
+            }
+            Err(e) => Err(io_err("stat", &key)(e)),
+        })
+        .await
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        let root = self.root.clone();
+        let prefix = prefix.to_owned();
+        blocking(move || {
+            // Walk the deepest directory the prefix names, then filter.
+            let dir_part = prefix.rfind('/').map_or("", |i| &prefix[..i]);
+            let start = if dir_part.is_empty() {
+                root.clone()
+            } else {
+                root.join(dir_part)
+            };
+            let mut keys = Vec::new();
+            list_into(&root, &start, &mut keys).map_err(io_err("list", &prefix))?;
+            keys.retain(|k| k.starts_with(&prefix));
+            keys.sort();
+            Ok(keys)
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        let path = self.path(key)?;
+        let key = key.to_owned();
+        blocking(move || match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err("delete", &key)(e)),
+        })
+        .await
+    }
+
+    fn location(&self) -> String {
+        self.root.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn keys_cannot_leave_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DirStore::new(dir.path());
+        for key in ["../escape", "/etc/passwd", "a/../../b", "", "v1/.tmp-x"] {
+            let err = store.put(key, Bytes::from_static(b"x")).await.unwrap_err();
+            assert!(
+                matches!(err, StorageError::Malformed { .. }),
+                "{key:?}: {err}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn staged_files_are_not_listed_and_not_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DirStore::new(dir.path());
+        store
+            .put("v1/a/1", Bytes::from_static(b"one"))
+            .await
+            .unwrap();
+        store
+            .put("v1/a/1", Bytes::from_static(b"two"))
+            .await
+            .unwrap();
+        let entries: Vec<_> = fs::read_dir(dir.path().join("v1/a"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(entries, vec!["1"]);
+        fs::write(dir.path().join("v1/a/.tmp-2-abc"), b"partial").unwrap();
+        assert_eq!(store.list("v1/a/").await.unwrap(), vec!["v1/a/1"]);
+        assert_eq!(
+            store.get("v1/a/1").await.unwrap(),
+            Bytes::from_static(b"two")
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! Crash storage: Socorro's bucket layout over a small object-store core.
+//!
+//! [`ObjectStore`] is the whole contract a backend implements (put, get,
+//! exists, list, delete of whole objects); [`CrashStorage`] builds the crash
+//! operations on top of it, so every backend gets the same layout and the
+//! same write order for free. Backends: [`DirStore`] (a directory, the
+//! embedded default) and [`S3Store`] (S3 and S3-compatible stores). Both
+//! pass the one conformance suite in `conformance.rs`.
+
+mod dir;
+pub mod layout;
+mod s3;
+
+#[cfg(test)]
+mod conformance;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::NaiveDate;
+use futures::future::try_join_all;
+
+use crate::config::StorageSettings;
+use crate::crash_id::CrashId;
+
+pub use dir::DirStore;
+pub use s3::S3Store;
+
+/// A raw crash: annotations plus what the collector adds (SPEC 2.2).
+pub type RawCrash = serde_json::Map<String, serde_json::Value>;
+
+/// Dumps of one crash by name (`upload_file_minidump`, ...).
+pub type Dumps = BTreeMap<String, Bytes>;
+
+/// A storage failure, classified so callers can branch on it.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The object does not exist.
+    #[error("{key}: not found")]
+    NotFound { key: String },
+    /// The object exists but its content is not what the layout promises,
+    /// or a name given to store is not allowed.
+    #[error("{key}: {message}")]
+    Malformed { key: String, message: String },
+    /// The storage URL or its options cannot be used.
+    #[error("storage {url:?}: {message}")]
+    InvalidUrl { url: String, message: String },
+    /// A local file operation failed.
+    #[error("{op} {key}: {source}")]
+    Io {
+        op: &'static str,
+        key: String,
+        source: std::io::Error,
+    },
+    /// A remote store failed (after its retries).
+    #[error("{op} {key}: {source}")]
+    Remote {
+        op: &'static str,
+        key: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StorageError {
+    /// Whether the error means the object is missing.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, StorageError::NotFound { .. })
+    }
+}
+
+/// Result of storage operations.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// The small core every backend implements: whole-object operations on
+/// `/`-separated keys. A `put` is atomic: readers see the old object, the
+/// new one, or nothing, never a partial one.
+#[async_trait]
+pub trait ObjectStore: Send + Sync + fmt::Debug {
+    /// Writes `data` under `key`, replacing any object there; durable when it returns.
+    async fn put(&self, key: &str, data: Bytes) -> Result<()>;
+    /// Reads the object under `key`; [`StorageError::NotFound`] when missing.
+    async fn get(&self, key: &str) -> Result<Bytes>;
+    /// Whether an object exists under `key`.
+    async fn exists(&self, key: &str) -> Result<bool>;
+    /// Every key that starts with `prefix` (a `/`-terminated directory), sorted.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>>;
+    /// Deletes `key`; deleting a missing object is not an error.
+    async fn delete(&self, key: &str) -> Result<()>;
+    /// Where this store points, for messages.
+    fn location(&self) -> String;
+}
+
+/// Crash data in Socorro's `v1` layout over any [`ObjectStore`].
+#[derive(Debug, Clone)]
+pub struct CrashStorage {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl CrashStorage {
+    /// Crash storage over `store`.
+    pub fn new(store: Arc<dyn ObjectStore>) -> CrashStorage {
+        CrashStorage { store }
+    }
+
+    /// Opens the storage that `settings.url` names: `s3://bucket/prefix`,
+    /// `file:///path`, or a plain directory path.
+    pub fn open(settings: &StorageSettings) -> Result<CrashStorage> {
+        let url = settings.url.trim();
+        let store: Arc<dyn ObjectStore> = if url.starts_with("s3://") {
+            Arc::new(S3Store::open(url, settings)?)
+        } else if let Some(path) = url.strip_prefix("file://") {
+            if !path.starts_with('/') {
+                return Err(StorageError::InvalidUrl {
+                    url: url.into(),
+                    message: "file:// URLs need an absolute path (file:///var/crashes)".into(),
+                });
+            }
+            Arc::new(DirStore::new(path))
+        } else if url.contains("://") {
+            return Err(StorageError::InvalidUrl {
+                url: url.into(),
+                message:
+                    "unsupported scheme: use a directory path, file:///path or s3://bucket/prefix"
+                        .into(),
+            });
+        } else if url.is_empty() {
+            return Err(StorageError::InvalidUrl {
+                url: url.into(),
+                message: "empty storage location".into(),
+            });
+        } else {
+            Arc::new(DirStore::new(url))
+        };
+        Ok(CrashStorage { store })
+    }
+
+    /// The object store underneath.
+    pub fn objects(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// Saves a new crash in the layout's write order: dump names, dumps,
+    /// then the raw crash **last**, so a raw crash key exists only for a
+    /// complete crash. Dump names are checked first; nothing is written
+    /// when one is not allowed.
+    pub async fn save_raw_crash(&self, id: &CrashId, raw: &RawCrash, dumps: &Dumps) -> Result<()> {
+        for name in dumps.keys() {
+            layout::check_dump_name(name).map_err(|message| StorageError::Malformed {
+                key: layout::dump_names(id),
+                message,
+            })?;
+        }
+        if dumps.contains_key("dump") && dumps.contains_key(layout::MAIN_DUMP) {
+            return Err(StorageError::Malformed {
+                key: layout::dump_names(id),
+                message: format!(
+                    "dumps \"dump\" and \"{}\" would share one key",
+                    layout::MAIN_DUMP
+                ),
+            });
+        }
+        let names: Vec<&String> = dumps.keys().collect();
+        self.store
+            .put(&layout::dump_names(id), Bytes::from(to_json(&names)))
+            .await?;
+        try_join_all(dumps.iter().map(|(name, data)| {
+            let key = layout::dump(id, name);
+            async move { self.store.put(&key, data.clone()).await }
+        }))
+        .await?;
+        self.store
+            .put(&layout::raw_crash(id), Bytes::from(to_json(raw)))
+            .await
+    }
+
+    /// The raw crash of `id`.
+    pub async fn get_raw_crash(&self, id: &CrashId) -> Result<RawCrash> {
+        self.get_json(&layout::raw_crash(id)).await
+    }
+
+    /// The names of the dumps of `id`, sorted.
+    pub async fn get_dump_names(&self, id: &CrashId) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self.get_json(&layout::dump_names(id)).await?;
+        names.sort();
+        Ok(names)
+    }
+
+    /// One dump of `id`.
+    pub async fn get_dump(&self, id: &CrashId, name: &str) -> Result<Bytes> {
+        layout::check_dump_name(name).map_err(|message| StorageError::Malformed {
+            key: layout::dump_names(id),
+            message,
+        })?;
+        self.store.get(&layout::dump(id, name)).await
+    }
+
+    /// Every dump of `id` listed in its dump names.
+    pub async fn get_dumps(&self, id: &CrashId) -> Result<Dumps> {
+        let names = self.get_dump_names(id).await?;
+        let dumps = try_join_all(names.iter().map(|n| self.get_dump(id, n))).await?;
+        Ok(names.into_iter().zip(dumps).collect())
+    }
+
+    /// Saves (or replaces) the processed crash of `id`.
+    pub async fn save_processed_crash(
+        &self,
+        id: &CrashId,
+        processed: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<()> {
+        self.store
+            .put(
+                &layout::processed_crash(id),
+                Bytes::from(to_json(processed)),
+            )
+            .await
+    }
+
+    /// The processed crash of `id`.
+    pub async fn get_processed_crash(
+        &self,
+        id: &CrashId,
+    ) -> Result<serde_json::Map<String, serde_json::Value>> {
+        self.get_json(&layout::processed_crash(id)).await
+    }
+
+    /// Whether `id` has a (complete) raw crash.
+    pub async fn exists(&self, id: &CrashId) -> Result<bool> {
+        self.store.exists(&layout::raw_crash(id)).await
+    }
+
+    /// Whether `id` has a processed crash.
+    pub async fn has_processed_crash(&self, id: &CrashId) -> Result<bool> {
+        self.store.exists(&layout::processed_crash(id)).await
+    }
+
+    /// The ids of every complete crash of `date` (by the date in the id), sorted.
+    /// Keys under the day that are not crash ids are skipped.
+    pub async fn list_day(&self, date: NaiveDate) -> Result<Vec<CrashId>> {
+        let prefix = layout::raw_crash_day(&date.format("%Y%m%d").to_string());
+        let keys = self.store.list(&prefix).await?;
+        let mut ids: Vec<CrashId> = keys
+            .iter()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter_map(|name| CrashId::parse(name).ok())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T> {
+        let bytes = self.store.get(key).await?;
+        serde_json::from_slice(&bytes).map_err(|e| StorageError::Malformed {
+            key: key.to_owned(),
+            message: format!("not the expected JSON: {e}"),
+        })
+    }
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    // Maps are BTreeMaps, so keys come out sorted, as Socorro writes them.
+    serde_json::to_vec(value).expect("JSON values always serialize")
+}

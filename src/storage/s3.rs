@@ -1,0 +1,222 @@
+//! The S3 backend: AWS S3 and S3-compatible stores through `object_store`.
+//!
+//! `s3://bucket/prefix` URLs, an optional custom endpoint, path-style
+//! addressing by default (so bucket names with periods work over TLS and
+//! S3-compatible servers need no DNS tricks), credentials from crashkit's
+//! secret keys, the `AWS_*` environment or the provider chain, and retries
+//! with exponential backoff on throttling and server errors.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::TryStreamExt;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path;
+use object_store::{ObjectStore as _, PutPayload, RetryConfig};
+
+use super::{ObjectStore, Result, StorageError};
+use crate::config::StorageSettings;
+
+/// Objects in an S3 bucket, under an optional prefix.
+#[derive(Debug)]
+pub struct S3Store {
+    client: AmazonS3,
+    bucket: String,
+    prefix: String,
+}
+
+/// Splits `s3://bucket/some/prefix` into the bucket and the prefix (no slashes at its ends).
+fn parse_url(url: &str) -> Result<(String, String)> {
+    let invalid = |message: &str| StorageError::InvalidUrl {
+        url: url.to_owned(),
+        message: message.to_owned(),
+    };
+    let rest = url
+        .strip_prefix("s3://")
+        .ok_or_else(|| invalid("expected s3://bucket/prefix"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let valid_bucket = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !bucket.starts_with(['.', '-'])
+        && !bucket.ends_with(['.', '-'])
+        && !bucket.contains("..");
+    if !valid_bucket {
+        return Err(invalid(
+            "bucket names are 3 to 63 characters of a-z, 0-9, '.' and '-'",
+        ));
+    }
+    let prefix = prefix.trim_matches('/');
+    if prefix.split('/').any(|seg| seg == "." || seg == "..") || prefix.contains("//") {
+        return Err(invalid(
+            "the prefix may not contain empty, '.' or '..' segments",
+        ));
+    }
+    Ok((bucket.to_owned(), prefix.to_owned()))
+}
+
+impl S3Store {
+    /// Connects to the bucket of `url` with the S3 options of `settings`.
+    /// Nothing is sent until the first request.
+    pub fn open(url: &str, settings: &StorageSettings) -> Result<S3Store> {
+        let (bucket, prefix) = parse_url(url)?;
+        let retry = RetryConfig {
+            max_retries: settings.retries as usize,
+            retry_timeout: Duration::from_secs(settings.retry_timeout_secs),
+            ..RetryConfig::default()
+        };
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(&bucket)
+            .with_virtual_hosted_style_request(!settings.s3_path_style)
+            .with_retry(retry);
+        if let Some(region) = &settings.s3_region {
+            builder = builder.with_region(region);
+        }
+        if let Some(endpoint) = &settings.s3_endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        if let Some(key) = &settings.s3_access_key_id {
+            builder = builder.with_access_key_id(key);
+        }
+        if let Some(secret) = &settings.s3_secret_access_key {
+            builder = builder.with_secret_access_key(secret);
+        }
+        if let Some(token) = &settings.s3_session_token {
+            builder = builder.with_token(token);
+        }
+        let client = builder.build().map_err(|e| StorageError::InvalidUrl {
+            url: url.to_owned(),
+            message: e.to_string(),
+        })?;
+        Ok(S3Store {
+            client,
+            bucket,
+            prefix,
+        })
+    }
+
+    fn path(&self, key: &str) -> Path {
+        if self.prefix.is_empty() {
+            Path::from(key)
+        } else {
+            Path::from(format!("{}/{key}", self.prefix))
+        }
+    }
+
+    fn key_of(&self, path: &Path) -> String {
+        let full = path.as_ref();
+        if self.prefix.is_empty() {
+            full.to_owned()
+        } else {
+            full.strip_prefix(&self.prefix)
+                .and_then(|k| k.strip_prefix('/'))
+                .unwrap_or(full)
+                .to_owned()
+        }
+    }
+}
+
+fn remote(op: &'static str, key: &str, e: object_store::Error) -> StorageError {
+    match e {
+        object_store::Error::NotFound { .. } => StorageError::NotFound {
+            key: key.to_owned(),
+        },
+        other => StorageError::Remote {
+            op,
+            key: key.to_owned(),
+            source: Box::new(other),
+        },
+    }
+}
+
+#[async_trait]
+impl ObjectStore for S3Store {
+    async fn put(&self, key: &str, data: Bytes) -> Result<()> {
+        self.client
+            .put(&self.path(key), PutPayload::from(data))
+            .await
+            .map(|_| ())
+            .map_err(|e| remote("put", key, e))
+    }
+
+    async fn get(&self, key: &str) -> Result<Bytes> {
+        let result = self
+            .client
+            .get(&self.path(key))
+            .await
+            .map_err(|e| remote("get", key, e))?;
+        result.bytes().await.map_err(|e| remote("get", key, e))
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool> {
+        match self.client.head(&self.path(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(remote("head", key, e)),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        let dir = self.path(prefix.trim_end_matches('/'));
+        let metas: Vec<_> = self
+            .client
+            .list(Some(&dir))
+            .try_collect()
+            .await
+            .map_err(|e| remote("list", prefix, e))?;
+        let mut keys: Vec<String> = metas
+            .iter()
+            .map(|m| self.key_of(&m.location))
+            .filter(|k| k.starts_with(prefix))
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        match self.client.delete(&self.path(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(remote("delete", key, e)),
+        }
+    }
+
+    fn location(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_bucket_and_prefix() {
+        assert_eq!(
+            parse_url("s3://crashes").unwrap(),
+            ("crashes".into(), "".into())
+        );
+        assert_eq!(
+            parse_url("s3://crash.stats.example/prod/v/").unwrap(),
+            ("crash.stats.example".into(), "prod/v".into())
+        );
+        for bad in [
+            "s3://",
+            "s3://ab",
+            "s3://Upper",
+            "s3://a..b/x",
+            "s3://.abc",
+            "s3://abc/../x",
+            "s3://abc/a//b",
+        ] {
+            assert!(parse_url(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}
