@@ -1,0 +1,88 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_crashkit_global_optspecs
+    string join \n config= v/verbose q/quiet log-format= h/help V/version
+end
+
+function __fish_crashkit_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_crashkit_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_crashkit_using_subcommand
+    set -l cmd (__fish_crashkit_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c crashkit -n "__fish_crashkit_needs_command" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_needs_command" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_needs_command" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_needs_command" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_needs_command" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "config" -d 'Show, check and document the configuration'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -f -a "show" -d 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'Output format' -r -f -a "toml\t'TOML, annotated with where each value came from'
+json\t'One JSON object: {"section.key": {"value", "source"}}'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from show" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from check" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from docs" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from docs" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from docs" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from docs" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from docs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from docs" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'
+complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -l out -d 'Directory to write completions/, man/ and docs/ into' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'

