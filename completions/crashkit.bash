@@ -25,6 +25,9 @@ _crashkit() {
             crashkit,help)
                 cmd="crashkit__subcmd__help"
                 ;;
+            crashkit,signature)
+                cmd="crashkit__subcmd__signature"
+                ;;
             crashkit__subcmd__config,check)
                 cmd="crashkit__subcmd__config__subcmd__check"
                 ;;
@@ -58,6 +61,9 @@ _crashkit() {
             crashkit__subcmd__help,help)
                 cmd="crashkit__subcmd__help__subcmd__help"
                 ;;
+            crashkit__subcmd__help,signature)
+                cmd="crashkit__subcmd__help__subcmd__signature"
+                ;;
             crashkit__subcmd__help__subcmd__config,check)
                 cmd="crashkit__subcmd__help__subcmd__config__subcmd__check"
                 ;;
@@ -74,7 +80,7 @@ _crashkit() {
 
     case "${cmd}" in
         crashkit)
-            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version config generate-assets help"
+            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version config signature generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -284,7 +290,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help)
-            opts="config generate-assets help"
+            opts="config signature generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +380,46 @@ _crashkit() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__signature)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__signature)
+            opts="-v -q -h -V --siglists --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --siglists)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

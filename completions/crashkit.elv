@@ -29,6 +29,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand config 'Show, check and document the configuration'
+            cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -99,6 +100,19 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         }
         &'crashkit;config;help;help'= {
         }
+        &'crashkit;signature'= {
+            cand --siglists 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'crashkit;generate-assets'= {
             cand --out 'Directory to write completions/, man/ and docs/ into'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
@@ -114,6 +128,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         }
         &'crashkit;help'= {
             cand config 'Show, check and document the configuration'
+            cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -127,6 +142,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help;config;check'= {
         }
         &'crashkit;help;config;docs'= {
+        }
+        &'crashkit;help;signature'= {
         }
         &'crashkit;help;generate-assets'= {
         }

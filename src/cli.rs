@@ -57,6 +57,14 @@ pub enum Command {
     /// Show, check and document the configuration.
     Config(cmd::config::Args),
 
+    /// Generate Socorro crash signatures from crash data on stdin.
+    ///
+    /// Input: one JSON object or JSON Lines, each a processed crash (with
+    /// json_dump) or siggen's crash-data shape. Output: one
+    /// {"signature", "proto_signature", "notes"} line per input, in order.
+    /// A malformed line yields {"error": ...} in its place and exit status 1.
+    Signature(cmd::signature::Args),
+
     /// Write shell completions, man pages and the configuration reference
     /// generated from this command-line definition.
     #[command(hide = true)]

@@ -10,4 +10,5 @@ pub mod cmd;
 pub mod config;
 pub mod crash_id;
 pub mod logging;
+pub mod signature;
 pub mod storage;

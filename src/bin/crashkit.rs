@@ -34,7 +34,8 @@ fn main() -> ExitCode {
     );
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    let result = cmd::run(cli, config, &mut out).and_then(|status| {
+    let mut input = io::stdin().lock();
+    let result = cmd::run(cli, config, &mut input, &mut out).and_then(|status| {
         out.flush()?;
         Ok(status)
     });

@@ -4,8 +4,9 @@
 
 pub mod config;
 pub mod generate_assets;
+pub mod signature;
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::config::{Config, ConfigError};
@@ -51,8 +52,14 @@ pub fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
 }
 
 /// Runs the subcommand of `cli` with the loaded `config`, writing its data to `out`.
-pub fn run(cli: Cli, config: Config, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+pub fn run(
+    cli: Cli,
+    config: Config,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
     match cli.command {
+        Command::Signature(args) => signature::run(args, input, out),
         Command::Config(args) => config::run(args, &config, out),
         Command::GenerateAssets(args) => generate_assets::run(args, out),
     }

@@ -10,7 +10,10 @@ fn check_names_a_misspelt_key_and_its_line() {
     let out = run(crashkit(dir.path()).args(["config", "check"]).arg(&file));
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("crashkit.toml:4:1: unknown key `storage.retires`"), "{err}");
+    assert!(
+        err.contains("crashkit.toml:4:1: unknown key `storage.retires`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `retries`"), "{err}");
 }
 
@@ -18,7 +21,11 @@ fn check_names_a_misspelt_key_and_its_line() {
 fn check_accepts_a_good_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("crashkit.toml");
-    std::fs::write(&file, "[storage]\nurl = \"s3://crash.data/v\"\ns3_endpoint = \"http://127.0.0.1:8333\"\n").unwrap();
+    std::fs::write(
+        &file,
+        "[storage]\nurl = \"s3://crash.data/v\"\ns3_endpoint = \"http://127.0.0.1:8333\"\n",
+    )
+    .unwrap();
     let out = run(crashkit(dir.path()).args(["config", "check"]).arg(&file));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).ends_with(": ok\n"));
@@ -29,12 +36,25 @@ fn a_bad_config_file_stops_every_command_with_status_2() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("crashkit.toml");
     std::fs::write(&file, "[log]\nformat = \"xml\"\n").unwrap();
-    let out = run(crashkit(dir.path()).arg("--config").arg(&file).args(["config", "show"]));
+    let out = run(crashkit(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["config", "show"]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("crashkit.toml:2: invalid value for `log.format`"), "{}", stderr(&out));
-    let out = run(crashkit(dir.path()).args(["config", "show"]).env("CRASHKIT_CONFIG", dir.path().join("missing.toml")));
+    assert!(
+        stderr(&out).contains("crashkit.toml:2: invalid value for `log.format`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(crashkit(dir.path())
+        .args(["config", "show"])
+        .env("CRASHKIT_CONFIG", dir.path().join("missing.toml")));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot read config file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read config file"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -51,9 +71,20 @@ fn show_reports_sources_and_never_prints_a_secret() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(!text.contains("sup3r-s3cret"), "{text}");
-    assert!(text.contains("s3_secret_access_key = \"<redacted>\"  # env CRASHKIT_STORAGE_S3_SECRET_ACCESS_KEY"), "{text}");
-    assert!(text.contains("retries = 9  # env CRASHKIT_STORAGE_RETRIES"), "{text}");
-    assert!(text.contains("url = \"s3://crash.data/prod\"  # "), "{text}");
+    assert!(
+        text.contains(
+            "s3_secret_access_key = \"<redacted>\"  # env CRASHKIT_STORAGE_S3_SECRET_ACCESS_KEY"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("retries = 9  # env CRASHKIT_STORAGE_RETRIES"),
+        "{text}"
+    );
+    assert!(
+        text.contains("url = \"s3://crash.data/prod\"  # "),
+        "{text}"
+    );
     assert!(text.contains("crashkit.toml:2"), "{text}");
 
     let out = run(crashkit(dir.path())
@@ -69,7 +100,11 @@ fn show_reports_sources_and_never_prints_a_secret() {
 fn a_secret_in_the_file_is_refused_without_echoing_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("crashkit.toml");
-    std::fs::write(&file, "[storage]\ns3_secret_access_key = \"sup3r-s3cret\"\n").unwrap();
+    std::fs::write(
+        &file,
+        "[storage]\ns3_secret_access_key = \"sup3r-s3cret\"\n",
+    )
+    .unwrap();
     let out = run(crashkit(dir.path()).args(["config", "check"]).arg(&file));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("CRASHKIT_STORAGE_S3_SECRET_ACCESS_KEY"));
@@ -82,7 +117,14 @@ fn docs_list_every_key() {
     let out = run(crashkit(dir.path()).args(["config", "docs"]));
     assert!(out.status.success());
     let docs = stdout(&out);
-    for key in ["storage.url", "storage.s3_endpoint", "storage.s3_path_style", "storage.retries", "log.format", "log.level"] {
+    for key in [
+        "storage.url",
+        "storage.s3_endpoint",
+        "storage.s3_path_style",
+        "storage.retries",
+        "log.format",
+        "log.level",
+    ] {
         assert!(docs.contains(&format!("`{key}`")), "{key} missing");
     }
 }

@@ -20,7 +20,9 @@ fn files_under(root: &Path, sub: &str) -> BTreeSet<String> {
 #[test]
 fn generated_files_match_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = run(crashkit(tmp.path()).args(["generate-assets", "--out"]).arg(tmp.path()));
+    let out = run(crashkit(tmp.path())
+        .args(["generate-assets", "--out"])
+        .arg(tmp.path()));
     assert!(out.status.success(), "{}", stderr(&out));
     let mut stale = Vec::new();
     for sub in ["completions", "man"] {
@@ -49,8 +51,17 @@ fn generated_files_match_the_cli() {
 
 #[test]
 fn every_subcommand_has_a_man_page() {
-    for page in ["crashkit.1", "crashkit-config.1", "crashkit-config-show.1", "crashkit-config-check.1", "crashkit-config-docs.1"] {
-        assert!(repo().join("man").join(page).is_file(), "man/{page} missing");
+    for page in [
+        "crashkit.1",
+        "crashkit-config.1",
+        "crashkit-config-show.1",
+        "crashkit-config-check.1",
+        "crashkit-config-docs.1",
+    ] {
+        assert!(
+            repo().join("man").join(page).is_file(),
+            "man/{page} missing"
+        );
     }
     assert!(!repo().join("man/crashkit-generate-assets.1").exists());
 }

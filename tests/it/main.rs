@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod generated;
+mod signature;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

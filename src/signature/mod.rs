@@ -1,0 +1,118 @@
+//! Crash signatures, exactly as Socorro generates them.
+//!
+//! Socorro's signature generation (`socorro/signature/` in
+//! mozilla-services/socorro, packaged as `siggen`) is the reference:
+//! existing installations have years of bug reports keyed on its
+//! signatures, so crashkit must produce the same signature for the same
+//! stack. [`Generator::generate`] takes either siggen's crash-data shape
+//! or a processed crash (with `json_dump`), normalises the crashing
+//! thread's frames ([`normalize`]), applies the signature lists
+//! ([`lists`]) and then the post rules ([`rules`]) in Socorro's order.
+//! Loosely typed input is read the way Python reads it ([`pyval`]).
+
+pub mod lists;
+pub mod normalize;
+pub mod pyre;
+pub mod pyval;
+pub mod rules;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use lists::{ListError, SignatureLists};
+
+/// What signature generation produced for one crash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signature {
+    /// The signature, at most 255 characters.
+    pub signature: String,
+    /// All normalised frames of the stack joined by ` | `; `None` where
+    /// Socorro sets none (Java signatures, no frames).
+    pub proto_signature: Option<String>,
+    /// What the rules did, as Socorro words it (`Rule: message`).
+    pub notes: Vec<String>,
+}
+
+/// Signature generation with one set of lists.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    lists: SignatureLists,
+}
+
+impl Generator {
+    /// A generator using `lists`.
+    pub fn new(lists: SignatureLists) -> Generator {
+        Generator { lists }
+    }
+
+    /// A generator using crashkit's built-in lists.
+    pub fn builtin() -> Generator {
+        Generator::new(SignatureLists::builtin())
+    }
+
+    /// The signature of `crash`: a processed crash (recognised by its
+    /// `json_dump`) or siggen's crash-data shape.
+    pub fn generate(&self, crash: &Map<String, Value>) -> Signature {
+        let state = if crash.contains_key("json_dump") {
+            rules::run(&self.lists, &crash_data_from_processed(crash))
+        } else {
+            rules::run(&self.lists, crash)
+        };
+        Signature {
+            signature: state.signature,
+            proto_signature: state.proto_signature,
+            notes: state.notes,
+        }
+    }
+}
+
+/// Socorro's `convert_to_crash_data`: the fields of a processed crash that
+/// signature generation reads, in siggen's crash-data shape.
+pub fn crash_data_from_processed(processed: &Map<String, Value>) -> Map<String, Value> {
+    let root = Value::Object(processed.clone());
+    let field = |path: &str| pyval::glom(&root, path).cloned().unwrap_or(Value::Null);
+    let mut data = Map::new();
+    data.insert("hang".into(), field("hang"));
+    let oom = match pyval::to_int(&field("oom_allocation_size")) {
+        Ok(n) => serde_json::Number::from_i128(n).map_or(Value::Null, Value::Number),
+        Err(_) => Value::Null,
+    };
+    data.insert("oom_allocation_size".into(), oom);
+    for key in [
+        "js_large_allocation_failure",
+        "abort_message",
+        "mdsw_status_string",
+        "async_shutdown_timeout",
+        "ipc_channel_error",
+        "ipc_message_name",
+    ] {
+        data.insert(key.into(), field(key));
+    }
+    data.insert(
+        "additional_minidumps".into(),
+        pyval::glom(&root, "additional_minidumps")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new())),
+    );
+    data.insert(
+        "original_signature".into(),
+        pyval::glom(&root, "signature")
+            .cloned()
+            .unwrap_or(Value::from("")),
+    );
+    if processed.contains_key("json_dump") {
+        data.insert(
+            "crashing_thread".into(),
+            field("json_dump.crash_info.crashing_thread"),
+        );
+        data.insert("reason".into(), field("json_dump.crash_info.type"));
+        data.insert("threads".into(), field("json_dump.threads"));
+        data.insert("os".into(), field("json_dump.system_info.os"));
+    }
+    for key in ["java_exception", "java_stack_trace"] {
+        if let Some(v) = processed.get(key) {
+            data.insert(key.into(), v.clone());
+        }
+    }
+    data
+}
