@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
+            [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Write shell completions, man pages and the configuration reference generated from this command-line definition')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -113,6 +114,29 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
         'crashkit;config;help;help' {
             break
         }
+        'crashkit;process' {
+            [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there')
+            [CompletionResult]::new('--annotations', '--annotations', [CompletionResultType]::ParameterName, 'Annotations for a local minidump: a JSON object, as the raw crash')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: a human report (text) or processed crashes as JSON Lines (json)')
+            [CompletionResult]::new('--symbols-path', '--symbols-path', [CompletionResultType]::ParameterName, 'Local symbol directory in Breakpad layout; repeatable (replaces process.symbols_paths)')
+            [CompletionResult]::new('--symbols-url', '--symbols-url', [CompletionResultType]::ParameterName, 'Symbol server base URL (Tecken/Breakpad layout); repeatable (replaces process.symbols_urls)')
+            [CompletionResult]::new('--symbols-cache', '--symbols-cache', [CompletionResultType]::ParameterName, 'Download cache for symbol servers (process.symbols_cache_dir)')
+            [CompletionResult]::new('--siglists', '--siglists', [CompletionResultType]::ParameterName, 'Signature lists directory in Socorro''s format (process.siglists); default: built-in lists')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Crashes processed in parallel (process.jobs); default: CPU cores')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Crashes processed in parallel (process.jobs); default: CPU cores')
+            [CompletionResult]::new('--ruleset', '--ruleset', [CompletionResultType]::ParameterName, 'What to do with stored crashes: process them fully, or only recompute the signature of their stored processed crash')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'crashkit;signature' {
             [CompletionResult]::new('--siglists', '--siglists', [CompletionResultType]::ParameterName, 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
@@ -143,6 +167,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
         }
         'crashkit;help' {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
+            [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Write shell completions, man pages and the configuration reference generated from this command-line definition')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -161,6 +186,9 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             break
         }
         'crashkit;help;config;docs' {
+            break
+        }
+        'crashkit;help;process' {
             break
         }
         'crashkit;help;signature' {

@@ -29,6 +29,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand config 'Show, check and document the configuration'
+            cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -100,6 +101,28 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         }
         &'crashkit;config;help;help'= {
         }
+        &'crashkit;process'= {
+            cand --storage 'Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there'
+            cand --annotations 'Annotations for a local minidump: a JSON object, as the raw crash'
+            cand --format 'Output: a human report (text) or processed crashes as JSON Lines (json)'
+            cand --symbols-path 'Local symbol directory in Breakpad layout; repeatable (replaces process.symbols_paths)'
+            cand --symbols-url 'Symbol server base URL (Tecken/Breakpad layout); repeatable (replaces process.symbols_urls)'
+            cand --symbols-cache 'Download cache for symbol servers (process.symbols_cache_dir)'
+            cand --siglists 'Signature lists directory in Socorro''s format (process.siglists); default: built-in lists'
+            cand -j 'Crashes processed in parallel (process.jobs); default: CPU cores'
+            cand --jobs 'Crashes processed in parallel (process.jobs); default: CPU cores'
+            cand --ruleset 'What to do with stored crashes: process them fully, or only recompute the signature of their stored processed crash'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'crashkit;signature'= {
             cand --siglists 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
@@ -128,6 +151,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         }
         &'crashkit;help'= {
             cand config 'Show, check and document the configuration'
+            cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -142,6 +166,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help;config;check'= {
         }
         &'crashkit;help;config;docs'= {
+        }
+        &'crashkit;help;process'= {
         }
         &'crashkit;help;signature'= {
         }

@@ -32,6 +32,7 @@ complete -c crashkit -n "__fish_crashkit_needs_command" -s q -l quiet -d 'Log le
 complete -c crashkit -n "__fish_crashkit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_needs_command" -s V -l version -d 'Print version'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "config" -d 'Show, check and document the configuration'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -73,6 +74,24 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_see
 complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
 complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'
 complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l storage -d 'Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l annotations -d 'Annotations for a local minidump: a JSON object, as the raw crash' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l format -d 'Output: a human report (text) or processed crashes as JSON Lines (json)' -r -f -a "text\t'A human report per crash (local files) or `<id>\\t<status>\\t<signature>` lines (storage)'
+json\t'Processed crashes as JSON Lines'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l symbols-path -d 'Local symbol directory in Breakpad layout; repeatable (replaces process.symbols_paths)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l symbols-url -d 'Symbol server base URL (Tecken/Breakpad layout); repeatable (replaces process.symbols_urls)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l symbols-cache -d 'Download cache for symbol servers (process.symbols_cache_dir)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l siglists -d 'Signature lists directory in Socorro\'s format (process.siglists); default: built-in lists' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s j -l jobs -d 'Crashes processed in parallel (process.jobs); default: CPU cores' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l ruleset -d 'What to do with stored crashes: process them fully, or only recompute the signature of their stored processed crash' -r -f -a "default\t'Stackwalk, derive every field, sign'
+regenerate_signature\t'Recompute only the signature from the stored processed crash'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s V -l version -d 'Print version'
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -l siglists -d 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit\'s built-in lists' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
@@ -89,10 +108,11 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s v 
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s V -l version -d 'Print version'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config signature generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config signature generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config signature generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config signature generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature generate-assets help" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'

@@ -57,6 +57,14 @@ pub enum Command {
     /// Show, check and document the configuration.
     Config(cmd::config::Args),
 
+    /// Process minidumps: stackwalk with symbols, derive Socorro's fields, sign.
+    ///
+    /// `crashkit process FILE.dmp` prints a human report of where it crashed
+    /// (--format json: the processed crash). `crashkit process --storage URL
+    /// [IDS…]` processes stored crashes (ids from arguments or stdin) and
+    /// saves v1/processed_crash/<id>, one result line per crash.
+    Process(cmd::process::Args),
+
     /// Generate Socorro crash signatures from crash data on stdin.
     ///
     /// Input: one JSON object or JSON Lines, each a processed crash (with

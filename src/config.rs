@@ -155,6 +155,40 @@ macro_rules! unsigned_value {
 }
 unsigned_value!(u32, u64);
 
+impl Value for Vec<String> {
+    fn kind() -> String {
+        "list of strings".into()
+    }
+    fn parse(raw: Raw<'_>) -> Result<Self, String> {
+        match raw {
+            // Environment and flags: comma-separated.
+            Raw::Text(s) => Ok(s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()),
+            Raw::Toml(v) => {
+                let array = v.as_array().ok_or_else(|| {
+                    format!("expected a list of strings, found {}", v.type_name())
+                })?;
+                array
+                    .iter()
+                    .map(|item| {
+                        item.as_str().map(str::to_owned).ok_or_else(|| {
+                            format!("expected a string in the list, found {}", item.type_name())
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+    fn render(&self) -> Option<String> {
+        let items: Vec<String> = self.iter().map(|s| format!("{s:?}")).collect();
+        Some(format!("[{}]", items.join(", ")))
+    }
+}
+
 impl<T: Value> Value for Option<T> {
     fn kind() -> String {
         format!("{} (optional)", T::kind())
@@ -335,6 +369,35 @@ settings! {
         retries: u32 = 5;
         /// Seconds after which a request is no longer retried, whatever the retry count.
         retry_timeout_secs: u64 = 60;
+    }
+    /// Minidump processing: symbols, signatures, limits.
+    [process] ProcessSettings {
+        /// Local symbol directories in Breakpad layout (<debug_file>/<DEBUG_ID>/<debug_file>.sym), searched in order. --symbols-path replaces the list.
+        symbols_paths: Vec<String> = Vec::new();
+        /// Symbol server base URLs (Tecken/Breakpad layout), tried in order after the local directories. --symbols-url replaces the list.
+        symbols_urls: Vec<String> = Vec::new();
+        /// Directory for symbol files downloaded from symbol servers. Unset: the user cache directory ($XDG_CACHE_HOME or ~/.cache)/crashkit/symbols.
+        symbols_cache_dir: Option<String> = None;
+        /// Size cap of the symbol download cache in MiB; the least recently used files are removed beyond it.
+        symbols_cache_max_mb: u64 = 4096;
+        /// Seconds a symbol server's "not found" is remembered before asking again.
+        symbols_negative_ttl_secs: u64 = 3600;
+        /// Seconds one crash may take to process before it is given up as failed.
+        timeout_secs: u64 = 120;
+        /// Crashes processed in parallel. Unset: the number of CPU cores.
+        jobs: Option<u32> = None;
+        /// Signature list directory (Socorro's format). Unset: crashkit's built-in lists.
+        siglists: Option<String> = None;
+        /// Annotation holding the product name.
+        product_annotation: String = String::from("ProductName");
+        /// Annotation holding the product version.
+        version_annotation: String = String::from("Version");
+        /// Annotation holding the release channel.
+        release_channel_annotation: String = String::from("ReleaseChannel");
+        /// Annotation holding the build id.
+        build_annotation: String = String::from("BuildID");
+        /// Annotation holding the process type (parent, content, gpu, ...).
+        process_type_annotation: String = String::from("ProcessType");
     }
     /// Logging on stderr.
     [log] LogSettings {

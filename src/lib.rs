@@ -10,5 +10,6 @@ pub mod cmd;
 pub mod config;
 pub mod crash_id;
 pub mod logging;
+pub mod process;
 pub mod signature;
 pub mod storage;

@@ -19,7 +19,11 @@ pub fn init(format: LogFormat, level: &str, verbose: u8, quiet: u8) {
                 (_, 1) => "warn",
                 (_, _) => "error",
             };
-            EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"))
+            // rust-minidump's crates warn about oddities of individual dumps
+            // that crashkit reports in processor notes; keep them quieter.
+            let quiet_deps = "minidump=error,minidump_processor=error,minidump_unwind=error,breakpad_symbols=error";
+            EnvFilter::try_new(format!("{level},{quiet_deps}"))
+                .unwrap_or_else(|_| EnvFilter::new(format!("info,{quiet_deps}")))
         }
     };
     let builder = tracing_subscriber::fmt()

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod generate_assets;
+pub mod process;
 pub mod signature;
 
 use std::io::{BufRead, Write};
@@ -60,6 +61,7 @@ pub fn run(
 ) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Signature(args) => signature::run(args, input, out),
+        Command::Process(args) => process::run(args, config, input, out),
         Command::Config(args) => config::run(args, &config, out),
         Command::GenerateAssets(args) => generate_assets::run(args, out),
     }

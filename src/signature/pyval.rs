@@ -263,11 +263,9 @@ fn int_digits(s: &str, base: u32) -> Option<(bool, String)> {
     }
     // digit+ ("_" digit+)*
     let parts: Vec<&str> = rest.split('_').collect();
-    let valid = parts.iter().all(|p| {
-        !p.is_empty()
-            && p.chars()
-                .all(|c| c.is_ascii() && c.is_digit(base))
-    });
+    let valid = parts
+        .iter()
+        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii() && c.is_digit(base)));
     if !valid {
         return None;
     }

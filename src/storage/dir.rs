@@ -90,7 +90,9 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+/// Writes `data` to `path` durably and atomically: a staged file beside it,
+/// fsynced, renamed over it, and the directory fsynced.
+pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     create_dirs_durably(dir)?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();

@@ -7,7 +7,7 @@
 //! embedded default) and [`S3Store`] (S3 and S3-compatible stores). Both
 //! pass the one conformance suite in `conformance.rs`.
 
-mod dir;
+pub(crate) mod dir;
 pub mod layout;
 mod s3;
 

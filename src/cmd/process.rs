@@ -1,0 +1,377 @@
+//! `crashkit process`: minidumps to processed crashes.
+//!
+//! Two modes: `crashkit process FILE.dmp…` for an engineer's local
+//! analysis (a human report, or `--format json`), and
+//! `crashkit process --storage URL [IDS…]` for stored crashes: each is read,
+//! processed and saved as `v1/processed_crash/<id>`, with one result line
+//! per crash on stdout.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use breakpad_symbols::Symbolizer;
+use bytes::Bytes;
+use futures::StreamExt;
+use serde_json::Value;
+use tracing::{error, info};
+
+use super::{ExitStatus, UsageError};
+use crate::config::Config;
+use crate::crash_id::{read_ids, CrashId};
+use crate::process::symbols::{CacheSettings, SymbolSource};
+use crate::process::{report, ProcessedCrash, Processor};
+use crate::storage::{CrashStorage, Dumps, RawCrash};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Minidump files to process; with --storage: crash ids (default: read from stdin, one per line).
+    #[arg(value_name = "FILE|ID")]
+    pub inputs: Vec<String>,
+
+    /// Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there.
+    #[arg(long, value_name = "URL")]
+    pub storage: Option<String>,
+
+    /// Annotations for a local minidump: a JSON object, as the raw crash.
+    #[arg(long, value_name = "FILE", conflicts_with = "storage")]
+    pub annotations: Option<PathBuf>,
+
+    /// Output: a human report (text) or processed crashes as JSON Lines (json).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Local symbol directory in Breakpad layout; repeatable (replaces process.symbols_paths).
+    #[arg(long = "symbols-path", value_name = "DIR")]
+    pub symbols_paths: Vec<String>,
+
+    /// Symbol server base URL (Tecken/Breakpad layout); repeatable (replaces process.symbols_urls).
+    #[arg(long = "symbols-url", value_name = "URL")]
+    pub symbols_urls: Vec<String>,
+
+    /// Download cache for symbol servers (process.symbols_cache_dir).
+    #[arg(long, value_name = "DIR")]
+    pub symbols_cache: Option<String>,
+
+    /// Signature lists directory in Socorro's format (process.siglists); default: built-in lists.
+    #[arg(long, value_name = "DIR")]
+    pub siglists: Option<String>,
+
+    /// Crashes processed in parallel (process.jobs); default: CPU cores.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<String>,
+
+    /// What to do with stored crashes: process them fully, or only recompute
+    /// the signature of their stored processed crash.
+    #[arg(long, value_enum, default_value_t = Ruleset::Default, requires = "storage")]
+    pub ruleset: Ruleset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A human report per crash (local files) or `<id>\t<status>\t<signature>` lines (storage).
+    Text,
+    /// Processed crashes as JSON Lines.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Ruleset {
+    /// Stackwalk, derive every field, sign.
+    Default,
+    /// Recompute only the signature from the stored processed crash.
+    #[value(name = "regenerate_signature")]
+    RegenerateSignature,
+}
+
+fn apply_flags(args: &Args, config: &mut Config) -> Result<(), crate::config::ConfigError> {
+    if !args.symbols_paths.is_empty() {
+        config.set_flag(
+            "process.symbols_paths",
+            "--symbols-path",
+            &args.symbols_paths.join(","),
+        )?;
+    }
+    if !args.symbols_urls.is_empty() {
+        config.set_flag(
+            "process.symbols_urls",
+            "--symbols-url",
+            &args.symbols_urls.join(","),
+        )?;
+    }
+    if let Some(dir) = &args.symbols_cache {
+        config.set_flag("process.symbols_cache_dir", "--symbols-cache", dir)?;
+    }
+    if let Some(dir) = &args.siglists {
+        config.set_flag("process.siglists", "--siglists", dir)?;
+    }
+    if let Some(jobs) = &args.jobs {
+        config.set_flag("process.jobs", "--jobs", jobs)?;
+    }
+    if let Some(url) = &args.storage {
+        config.set_flag("storage.url", "--storage", url)?;
+    }
+    Ok(())
+}
+
+fn default_cache_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("crashkit").join("symbols")
+}
+
+/// Builds the processor the configuration describes.
+pub fn processor(config: &Config) -> anyhow::Result<Processor> {
+    let p = &config.settings.process;
+    let cache = (!p.symbols_urls.is_empty()).then(|| CacheSettings {
+        dir: p
+            .symbols_cache_dir
+            .as_ref()
+            .map_or_else(default_cache_dir, PathBuf::from),
+        max_bytes: p.symbols_cache_max_mb.saturating_mul(1 << 20),
+        negative_ttl: Duration::from_secs(p.symbols_negative_ttl_secs),
+    });
+    let source = SymbolSource::new(
+        p.symbols_paths.iter().map(PathBuf::from).collect(),
+        p.symbols_urls.clone(),
+        cache,
+    );
+    let generator = super::signature::generator(p.siglists.as_deref().map(Path::new))?;
+    Ok(Processor::new(
+        Arc::new(Symbolizer::new(source)),
+        generator,
+        p,
+    ))
+}
+
+pub fn run(
+    args: Args,
+    mut config: Config,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    apply_flags(&args, &mut config)?;
+    let jobs = config
+        .settings
+        .process
+        .jobs
+        .map(|j| j.max(1) as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(jobs)
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let processor = Arc::new(processor(&config)?);
+    if args.storage.is_some() {
+        let storage = CrashStorage::open(&config.settings.storage)?;
+        runtime.block_on(process_stored(
+            &args, &config, processor, storage, jobs, input, out,
+        ))
+    } else {
+        if args.inputs.is_empty() {
+            return Err(UsageError(
+                "give minidump files to process, or --storage URL to process stored crashes".into(),
+            )
+            .into());
+        }
+        runtime.block_on(process_files(&args, processor, out))
+    }
+}
+
+async fn process_files(
+    args: &Args,
+    processor: Arc<Processor>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    let raw: RawCrash = match &args.annotations {
+        None => RawCrash::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => {
+                    return Err(UsageError(format!(
+                        "{}: annotations must be a JSON object",
+                        path.display()
+                    ))
+                    .into())
+                }
+                Err(e) => {
+                    return Err(UsageError(format!("{}: invalid JSON: {e}", path.display())).into())
+                }
+            }
+        }
+    };
+    let mut failed = false;
+    for (i, file) in args.inputs.iter().enumerate() {
+        let bytes = match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("crashkit: {file}: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        let mut dumps = Dumps::new();
+        dumps.insert(
+            crate::storage::layout::MAIN_DUMP.to_owned(),
+            Bytes::from(bytes),
+        );
+        let pc = processor.process(None, &raw, &dumps).await;
+        failed |= pc.get("success") != Some(&Value::Bool(true));
+        match args.format {
+            Format::Json => {
+                serde_json::to_writer(&mut *out, &pc)?;
+                writeln!(out)?;
+            }
+            Format::Text => {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                report::write(out, file, &pc)?;
+            }
+        }
+        out.flush()?;
+    }
+    Ok(if failed {
+        ExitStatus::SomeFailed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// One stored crash: read, process (or re-sign), save.
+async fn one_stored(
+    id: CrashId,
+    ruleset: Ruleset,
+    processor: &Processor,
+    storage: &CrashStorage,
+) -> anyhow::Result<ProcessedCrash> {
+    let pc = match ruleset {
+        Ruleset::Default => {
+            let raw = storage
+                .get_raw_crash(&id)
+                .await
+                .context("reading the raw crash")?;
+            // A crash whose dumps cannot be read is still processed: without them.
+            let dumps = match storage.get_dumps(&id).await {
+                Ok(d) => d,
+                Err(e) => {
+                    error!(crash_id = %id, "reading dumps: {e}");
+                    Dumps::new()
+                }
+            };
+            let mut pc = processor.process(Some(&id), &raw, &dumps).await;
+            // Reprocessing keeps the history of earlier runs.
+            if let Ok(previous) = storage.get_processed_crash(&id).await {
+                crate::process::archive_history_pub(&mut pc, &previous);
+            }
+            pc
+        }
+        Ruleset::RegenerateSignature => {
+            let previous = storage
+                .get_processed_crash(&id)
+                .await
+                .context("reading the processed crash")?;
+            processor.regenerate_signature(&previous)
+        }
+    };
+    storage
+        .save_processed_crash(&id, &pc)
+        .await
+        .context("saving the processed crash")?;
+    Ok(pc)
+}
+
+async fn process_stored(
+    args: &Args,
+    _config: &Config,
+    processor: Arc<Processor>,
+    storage: CrashStorage,
+    jobs: usize,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    let mut failed = false;
+    let mut ids = Vec::new();
+    for item in read_ids(&args.inputs, input) {
+        match item {
+            Ok(id) => ids.push(id),
+            Err(e) => {
+                eprintln!("crashkit: {e}");
+                failed = true;
+            }
+        }
+    }
+    let progress = progress_bar(ids.len() as u64);
+    let ruleset = args.ruleset;
+    let mut results = futures::stream::iter(ids)
+        .map(|id| {
+            let processor = processor.clone();
+            let storage = storage.clone();
+            tokio::spawn(async move {
+                let result = one_stored(id.clone(), ruleset, &processor, &storage).await;
+                (id, result)
+            })
+        })
+        .buffered(jobs);
+    while let Some(joined) = results.next().await {
+        let (id, result) = joined.context("a processing task failed")?;
+        if let Some(p) = &progress {
+            p.inc(1);
+        }
+        match result {
+            Ok(pc) => {
+                let ok = pc.get("success") == Some(&Value::Bool(true));
+                failed |= !ok;
+                info!(crash_id = %id, signature = pc.get("signature").and_then(serde_json::Value::as_str).unwrap_or(""), "processed");
+                match args.format {
+                    Format::Json => {
+                        serde_json::to_writer(&mut *out, &pc)?;
+                        writeln!(out)?;
+                    }
+                    Format::Text => writeln!(
+                        out,
+                        "{id}\t{}\t{}",
+                        pc.get("mdsw_status_string")
+                            .and_then(Value::as_str)
+                            .unwrap_or("-"),
+                        pc.get("signature").and_then(Value::as_str).unwrap_or("")
+                    )?,
+                }
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("crashkit: {id}: {e:#}");
+            }
+        }
+    }
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    Ok(if failed {
+        ExitStatus::SomeFailed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() || len < 2 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} crashes  {per_sec}  eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}

@@ -1,0 +1,550 @@
+//! Processing: minidumps in, processed crashes (Socorro's shape) out.
+//!
+//! A [`Processor`] stackwalks every dump of a crash with rust-minidump
+//! (in-process, one shared symbolizer for the whole run), builds the
+//! processed crash of SPEC 2.4 from the stackwalker's JSON and the
+//! annotations, and signs it with Socorro's algorithm. A crash that cannot
+//! be processed (no dump, empty, corrupt, truncated) still yields a
+//! processed crash, with `success: false` and notes saying why.
+//! The processed-crash format is documented in `docs/processed-crash.md`
+//! and versioned by [`SCHEMA_VERSION`].
+
+pub mod report;
+pub mod symbols;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use breakpad_symbols::Symbolizer;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::config::ProcessSettings;
+use crate::crash_id::CrashId;
+use crate::signature::Generator;
+use crate::storage::layout::MAIN_DUMP;
+use crate::storage::{Dumps, RawCrash};
+
+/// Version of crashkit's processed-crash format.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// Threads with more frames than this are cut to the first 250 and the last
+/// 249 around a `truncated` marker.
+pub const MAX_FRAMES: usize = 500;
+
+/// A processed crash: a JSON object with Socorro's field names.
+pub type ProcessedCrash = Map<String, Value>;
+
+/// What the stackwalker and crashkit are, for `stackwalk_version`.
+pub fn stackwalk_version() -> String {
+    format!(
+        "crashkit {} (rust-minidump minidump-processor 0.27)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Processes crashes with one symbolizer and one signature generator.
+pub struct Processor {
+    symbolizer: Arc<Symbolizer>,
+    generator: Generator,
+    annotations: ProcessSettings,
+}
+
+/// The result of walking one dump.
+struct Walk {
+    json_dump: Value,
+    status: String,
+    success: bool,
+    notes: Vec<String>,
+}
+
+impl Processor {
+    pub fn new(
+        symbolizer: Arc<Symbolizer>,
+        generator: Generator,
+        settings: &ProcessSettings,
+    ) -> Processor {
+        Processor {
+            symbolizer,
+            generator,
+            annotations: settings.clone(),
+        }
+    }
+
+    /// Processes one crash: its raw crash and dumps. `id` is the crash id
+    /// when the crash comes from storage.
+    pub async fn process(
+        &self,
+        id: Option<&CrashId>,
+        raw: &RawCrash,
+        dumps: &Dumps,
+    ) -> ProcessedCrash {
+        let started = Utc::now();
+        let mut notes: Vec<String> = Vec::new();
+        let mut pc = ProcessedCrash::new();
+
+        let uuid = id
+            .map(|i| Value::from(i.as_str()))
+            .or_else(|| raw.get("uuid").cloned())
+            .unwrap_or(Value::Null);
+        pc.insert("uuid".into(), uuid.clone());
+        pc.insert("crash_id".into(), uuid);
+        self.copy_annotations(raw, &mut pc);
+        times(raw, &mut pc, &mut notes, id);
+
+        // Every dump named upload_file_minidump* is walked; the main one fills the top level.
+        let mut additional = Vec::new();
+        let main = dumps.get(MAIN_DUMP);
+        match main {
+            Some(bytes) => {
+                pc.insert(
+                    "minidump_sha256_hash".into(),
+                    Value::from(hex_sha256(bytes)),
+                );
+                let walk = self.walk(bytes).await;
+                notes.extend(walk.notes.iter().cloned());
+                pc.insert(
+                    "mdsw_status_string".into(),
+                    Value::from(walk.status.clone()),
+                );
+                pc.insert("success".into(), Value::from(walk.success));
+                derive_from_json_dump(&walk.json_dump, raw, &mut pc);
+                pc.insert("json_dump".into(), walk.json_dump);
+            }
+            None => {
+                notes.push("no minidump named upload_file_minidump: nothing to stackwalk".into());
+                pc.insert("mdsw_status_string".into(), Value::from("EmptyMinidump"));
+                pc.insert("success".into(), Value::from(false));
+                pc.insert("json_dump".into(), json!({}));
+                derive_from_json_dump(&json!({}), raw, &mut pc);
+            }
+        }
+        for (name, bytes) in dumps {
+            if name == MAIN_DUMP || !name.starts_with(MAIN_DUMP) {
+                continue;
+            }
+            let walk = self.walk(bytes).await;
+            notes.extend(walk.notes.iter().map(|n| format!("{name}: {n}")));
+            pc.insert(
+                name.clone(),
+                json!({
+                    "json_dump": walk.json_dump,
+                    "mdsw_status_string": walk.status,
+                    "success": walk.success,
+                }),
+            );
+            additional.push(Value::from(name.clone()));
+        }
+        pc.insert("additional_minidumps".into(), Value::Array(additional));
+
+        let signature = self.generator.generate(&pc);
+        pc.insert("signature".into(), Value::from(signature.signature));
+        pc.insert(
+            "proto_signature".into(),
+            signature.proto_signature.map_or(Value::Null, Value::from),
+        );
+        notes.extend(signature.notes);
+
+        pc.insert("processor_notes".into(), Value::from(notes.join("\n")));
+        pc.insert("processor_history".into(), json!([]));
+        pc.insert("stackwalk_version".into(), Value::from(stackwalk_version()));
+        pc.insert("started_datetime".into(), Value::from(rfc3339(started)));
+        pc.insert(
+            "completed_datetime".into(),
+            Value::from(rfc3339(Utc::now())),
+        );
+        pc.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
+        pc
+    }
+
+    /// Recomputes only the signature of a stored processed crash (the
+    /// `regenerate_signature` ruleset), keeping the rest and noting the change.
+    pub fn regenerate_signature(&self, previous: &ProcessedCrash) -> ProcessedCrash {
+        let mut pc = previous.clone();
+        let old = previous
+            .get("signature")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let signature = self.generator.generate(previous);
+        let mut notes: Vec<String> = vec![format!("signature regenerated; was: \"{old}\"")];
+        notes.extend(signature.notes.iter().cloned());
+        archive_history(&mut pc, previous);
+        pc.insert("signature".into(), Value::from(signature.signature));
+        pc.insert(
+            "proto_signature".into(),
+            signature.proto_signature.map_or(Value::Null, Value::from),
+        );
+        pc.insert("processor_notes".into(), Value::from(notes.join("\n")));
+        pc.insert(
+            "completed_datetime".into(),
+            Value::from(rfc3339(Utc::now())),
+        );
+        pc
+    }
+
+    fn copy_annotations(&self, raw: &RawCrash, pc: &mut ProcessedCrash) {
+        let a = &self.annotations;
+        for (field, annotation) in [
+            ("product", &a.product_annotation),
+            ("version", &a.version_annotation),
+            ("release_channel", &a.release_channel_annotation),
+            ("build", &a.build_annotation),
+            ("process_type", &a.process_type_annotation),
+        ] {
+            pc.insert(
+                field.into(),
+                raw.get(annotation.as_str()).cloned().unwrap_or(Value::Null),
+            );
+        }
+        // Socorro's signature rules read these annotations.
+        for (field, annotation) in [
+            ("abort_message", "AbortMessage"),
+            ("async_shutdown_timeout", "AsyncShutdownTimeout"),
+            ("ipc_channel_error", "ipc_channel_error"),
+            ("ipc_message_name", "IPCMessageName"),
+            ("oom_allocation_size", "OOMAllocationSize"),
+            ("js_large_allocation_failure", "JSLargeAllocationFailure"),
+            ("java_stack_trace", "JavaStackTrace"),
+        ] {
+            if let Some(v) = raw.get(annotation) {
+                pc.insert(field.into(), v.clone());
+            }
+        }
+        if let Some(hang) = raw.get("Hang").or_else(|| raw.get("hang")) {
+            pc.insert("hang".into(), hang.clone());
+        }
+    }
+
+    async fn walk(&self, bytes: &[u8]) -> Walk {
+        let failed = |status: &str, note: String| Walk {
+            json_dump: json!({}),
+            status: status.to_owned(),
+            success: false,
+            notes: vec![note],
+        };
+        if bytes.is_empty() {
+            return failed("EmptyMinidump", "the minidump is empty".into());
+        }
+        let dump = match minidump::Minidump::read(bytes) {
+            Ok(dump) => dump,
+            Err(e) => {
+                return failed(
+                    &format!("ERROR_{}", e.name()),
+                    format!("the minidump cannot be read: {e}"),
+                )
+            }
+        };
+        let options = minidump_processor::ProcessorOptions::default();
+        let state = match minidump_processor::process_minidump_with_options(
+            &dump,
+            self.symbolizer.as_ref(),
+            options,
+        )
+        .await
+        {
+            Ok(state) => state,
+            Err(e) => {
+                return failed(
+                    &format!("ERROR_{}", e.name()),
+                    format!("the minidump cannot be stackwalked: {e}"),
+                )
+            }
+        };
+        let mut buf = Vec::new();
+        let json_dump = match state
+            .print_json(&mut buf, false)
+            .map_err(|e| e.to_string())
+            .and_then(|()| serde_json::from_slice::<Value>(&buf).map_err(|e| e.to_string()))
+        {
+            Ok(v) => v,
+            Err(e) => {
+                return failed(
+                    "ERROR_JSON",
+                    format!("the stackwalker's output is unusable: {e}"),
+                )
+            }
+        };
+        let mut json_dump = json_dump;
+        let mut notes = Vec::new();
+        truncate_stacks(&mut json_dump, &mut notes);
+        let status = json_dump
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("OK")
+            .to_owned();
+        Walk {
+            success: status == "OK",
+            status,
+            json_dump,
+            notes,
+        }
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, false)
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Keeps the earlier run's notes in `processor_history` when a crash is processed again.
+pub fn archive_history_pub(pc: &mut ProcessedCrash, previous: &ProcessedCrash) {
+    archive_history(pc, previous);
+}
+
+/// Moves the previous run's notes into `processor_history`.
+fn archive_history(pc: &mut ProcessedCrash, previous: &ProcessedCrash) {
+    let mut history = previous
+        .get("processor_history")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    history.push(json!({
+        "completed_datetime": previous.get("completed_datetime").cloned().unwrap_or(Value::Null),
+        "processor_notes": previous.get("processor_notes").cloned().unwrap_or(Value::Null),
+        "signature": previous.get("signature").cloned().unwrap_or(Value::Null),
+    }));
+    pc.insert("processor_history".into(), Value::Array(history));
+}
+
+/// `submitted_timestamp`, `date_processed`, `crash_time`, `uptime`,
+/// `install_age`; and a note when the crash id's date and the submission
+/// time disagree (a replayed crash or a skewed clock: never an error).
+fn times(raw: &RawCrash, pc: &mut ProcessedCrash, notes: &mut Vec<String>, id: Option<&CrashId>) {
+    let submitted = raw.get("submitted_timestamp").and_then(Value::as_str);
+    pc.insert(
+        "submitted_timestamp".into(),
+        submitted.map_or(Value::Null, Value::from),
+    );
+    pc.insert(
+        "date_processed".into(),
+        submitted.map_or(Value::Null, Value::from),
+    );
+    let submitted_at = submitted.and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+    if let (Some(id), Some(at)) = (id, submitted_at) {
+        let day = at.with_timezone(&Utc).format("%Y%m%d").to_string();
+        if day != id.date_key() {
+            notes.push(format!(
+                "crash id date {} differs from submitted_timestamp {}; the crash id's date is used for partitioning",
+                id.date_key(),
+                submitted.unwrap_or("")
+            ));
+        }
+    }
+    let int = |key: &str| -> Option<i64> {
+        match raw.get(key)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    };
+    let crash_time = int("CrashTime").or_else(|| submitted_at.map(|t| t.timestamp()));
+    pc.insert(
+        "crash_time".into(),
+        crash_time.map_or(Value::Null, Value::from),
+    );
+    let since = |key: &str| match (crash_time, int(key)) {
+        (Some(crash), Some(start)) => Value::from((crash - start).max(0)),
+        _ => Value::Null,
+    };
+    pc.insert("uptime".into(), since("StartupTime"));
+    pc.insert("install_age".into(), since("InstallTime"));
+}
+
+/// Cuts threads of more than [`MAX_FRAMES`] frames to the first 250 and the
+/// last 249 around a marker frame, so one runaway stack cannot make the
+/// processed crash huge.
+fn truncate_stacks(json_dump: &mut Value, notes: &mut Vec<String>) {
+    let Some(threads) = json_dump.get_mut("threads").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for (i, thread) in threads.iter_mut().enumerate() {
+        let Some(frames) = thread.get_mut("frames").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        if frames.len() <= MAX_FRAMES {
+            continue;
+        }
+        let dropped = frames.len() - 499;
+        let tail = frames.split_off(frames.len() - 249);
+        frames.truncate(250);
+        frames.push(json!({"truncated": {"msg": format!("{dropped} frames truncated")}}));
+        frames.extend(tail);
+        thread["truncated"] = Value::from(true);
+        notes.push(format!(
+            "thread {i}: stack of {} frames truncated to {MAX_FRAMES}",
+            dropped + 499
+        ));
+    }
+    if let Some(frames) = json_dump
+        .get_mut("crashing_thread")
+        .and_then(|t| t.get_mut("frames"))
+        .and_then(Value::as_array_mut)
+    {
+        if frames.len() > MAX_FRAMES {
+            let dropped = frames.len() - 499;
+            let tail = frames.split_off(frames.len() - 249);
+            frames.truncate(250);
+            frames.push(json!({"truncated": {"msg": format!("{dropped} frames truncated")}}));
+            frames.extend(tail);
+        }
+    }
+}
+
+/// The fields derived from the stackwalker's output, falling back to
+/// annotations where the dump says nothing.
+fn derive_from_json_dump(jd: &Value, raw: &RawCrash, pc: &mut ProcessedCrash) {
+    let sys = &jd["system_info"];
+    let from = |v: &Value, annotation: &str| -> Value {
+        if v.is_null() {
+            raw.get(annotation).cloned().unwrap_or(Value::Null)
+        } else {
+            v.clone()
+        }
+    };
+    pc.insert("os_name".into(), from(&sys["os"], "OS"));
+    pc.insert("os_version".into(), from(&sys["os_ver"], "OSVersion"));
+    pc.insert("cpu_arch".into(), from(&sys["cpu_arch"], "CPUArch"));
+    pc.insert("cpu_info".into(), from(&sys["cpu_info"], "CPUInfo"));
+    pc.insert("cpu_count".into(), from(&sys["cpu_count"], "CPUCount"));
+
+    let crash = &jd["crash_info"];
+    pc.insert("reason".into(), crash["type"].clone());
+    let mut address = crash["address"].clone();
+    if crash["adjusted_address"]["kind"] == "null-pointer" {
+        // A null-pointer access reads as address zero, at the same width.
+        if let Some(a) = address.as_str() {
+            let width = a.trim_start_matches("0x").len();
+            address = Value::from(format!("0x{}", "0".repeat(width.max(1))));
+        }
+    }
+    pc.insert("address".into(), address);
+    let crashing = crash["crashing_thread"].clone();
+    pc.insert("crashing_thread".into(), crashing.clone());
+    let threads = jd["threads"].as_array();
+    let crashing_thread = crashing
+        .as_u64()
+        .and_then(|i| threads.and_then(|t| t.get(i as usize)));
+    pc.insert(
+        "crashing_thread_name".into(),
+        crashing_thread.map_or(Value::Null, |t| t["thread_name"].clone()),
+    );
+    pc.insert(
+        "thread_count".into(),
+        jd.get("thread_count")
+            .cloned()
+            .or_else(|| threads.map(|t| Value::from(t.len())))
+            .unwrap_or(Value::Null),
+    );
+
+    // Modules in the crashing stack, and the topmost source files.
+    let modules = jd["modules"].as_array().cloned().unwrap_or_default();
+    let module_id = |name: &str| -> Option<String> {
+        modules
+            .iter()
+            .find(|m| m["filename"].as_str() == Some(name))
+            .map(|m| {
+                format!(
+                    "{}/{}",
+                    m["debug_file"].as_str().unwrap_or(name),
+                    m["debug_id"].as_str().unwrap_or("")
+                )
+            })
+    };
+    let frames = crashing_thread
+        .and_then(|t| t["frames"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    let mut in_stack: Vec<String> = Vec::new();
+    for frame in &frames {
+        if let Some(id) = frame["module"].as_str().and_then(module_id) {
+            if !in_stack.contains(&id) {
+                in_stack.push(id);
+            }
+        }
+    }
+    pc.insert("modules_in_stack".into(), json!(in_stack));
+    let topmost: Vec<String> = frames
+        .iter()
+        .find(|f| f["file"].is_string())
+        .map(|f| {
+            let mut files: Vec<String> = f["inlines"]
+                .as_array()
+                .map(|inl| {
+                    inl.iter()
+                        .filter_map(|i| i["file"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(file) = f["file"].as_str() {
+                files.push(file.to_owned());
+            }
+            files.dedup();
+            files
+        })
+        .unwrap_or_default();
+    pc.insert("topmost_filenames".into(), json!(topmost));
+    let missing: BTreeSet<String> = modules
+        .iter()
+        .filter(|m| m["missing_symbols"] == true)
+        .filter_map(|m| m["filename"].as_str().map(str::to_owned))
+        .collect();
+    pc.insert("missing_symbols".into(), json!(missing));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_stacks_are_cut_to_500_frames() {
+        let frames: Vec<Value> = (0..1200).map(|i| json!({"frame": i})).collect();
+        let mut jd = json!({"threads": [{"frames": frames}]});
+        let mut notes = Vec::new();
+        truncate_stacks(&mut jd, &mut notes);
+        let frames = jd["threads"][0]["frames"].as_array().unwrap();
+        assert_eq!(frames.len(), MAX_FRAMES);
+        assert_eq!(frames[249]["frame"], 249);
+        assert_eq!(frames[250]["truncated"]["msg"], "701 frames truncated");
+        assert_eq!(frames[251]["frame"], 951);
+        assert_eq!(frames[499]["frame"], 1199);
+        assert_eq!(jd["threads"][0]["truncated"], true);
+        assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn null_pointer_addresses_keep_their_width() {
+        let jd = json!({"crash_info": {"type": "SIGSEGV", "address": "0x0000000000000010",
+            "adjusted_address": {"kind": "null-pointer", "offset": "0x10"}, "crashing_thread": 0},
+            "threads": [{"thread_name": "main", "frames": []}]});
+        let mut pc = ProcessedCrash::new();
+        derive_from_json_dump(&jd, &RawCrash::new(), &mut pc);
+        assert_eq!(pc["address"], "0x0000000000000000");
+        assert_eq!(pc["crashing_thread_name"], "main");
+        assert_eq!(pc["thread_count"], 1);
+    }
+
+    #[test]
+    fn a_clock_disagreement_is_a_note_only() {
+        let id = CrashId::parse("de1bb258-cbbf-4589-a673-34f800261126").unwrap();
+        let raw: RawCrash = serde_json::from_value(json!({
+            "submitted_timestamp": "2026-11-28T01:02:03.000000+00:00",
+            "CrashTime": "1764291700", "StartupTime": 1764291600, "InstallTime": "x"
+        }))
+        .unwrap();
+        let (mut pc, mut notes) = (ProcessedCrash::new(), Vec::new());
+        times(&raw, &mut pc, &mut notes, Some(&id));
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("differs from submitted_timestamp"));
+        assert_eq!(pc["uptime"], 100);
+        assert_eq!(pc["install_age"], Value::Null);
+        assert_eq!(pc["date_processed"], "2026-11-28T01:02:03.000000+00:00");
+    }
+}
