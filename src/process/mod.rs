@@ -274,8 +274,15 @@ impl Processor {
             .and_then(Value::as_str)
             .unwrap_or("OK")
             .to_owned();
+        // A dump without an exception stream does not say what crashed.
+        let has_exception = !json_dump["crash_info"]["type"].is_null();
+        if !has_exception {
+            notes.push(
+                "the minidump has no exception stream: no crash reason or crashing thread".into(),
+            );
+        }
         Walk {
-            success: status == "OK",
+            success: status == "OK" && has_exception,
             status,
             json_dump,
             notes,

@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod generated;
+mod process;
 mod signature;
 
 use std::path::{Path, PathBuf};

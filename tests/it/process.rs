@@ -1,0 +1,357 @@
+//! `crashkit process`: real minidumps from testdata/ (made by the
+//! crashhelper program) and hostile ones built here.
+
+use std::path::{Path, PathBuf};
+
+use minidump_synth::{Memory, Module, SynthMinidump, SystemInfo, Thread};
+use serde_json::Value;
+use test_assembler::{Endian, Section};
+
+use crate::{crashkit, repo, run, stderr, stdout};
+
+fn process(dir: &Path, args: &[&str]) -> std::process::Output {
+    run(crashkit(dir).arg("process").args(args))
+}
+
+fn symbols() -> String {
+    repo().join("testdata/symbols").display().to_string()
+}
+
+fn dump(name: &str) -> String {
+    repo()
+        .join("testdata/minidumps")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Map<String, Value> {
+    match serde_json::from_slice::<Value>(&out.stdout) {
+        Ok(Value::Object(map)) => map,
+        other => panic!("not a processed crash: {other:?}\nstderr: {}", stderr(out)),
+    }
+}
+
+#[test]
+fn null_write_report_names_function_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = process(
+        tmp.path(),
+        &[&dump("null-write.dmp"), "--symbols-path", &symbols()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = stdout(&out).replace(&repo().display().to_string(), "[REPO]");
+    assert!(
+        report.contains("crashhelper!crashhelper::crash_null_write"),
+        "{report}"
+    );
+    assert!(report.contains("src/main.rs:31"), "{report}");
+    insta::assert_snapshot!("null_write_report", report);
+}
+
+#[test]
+fn every_real_crash_is_signed_in_its_own_function() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (file, signature, reason) in [
+        ("null-write.dmp", "crashhelper::crash_null_write", "SIGSEGV"),
+        ("abort.dmp", "crashhelper::crash_abort", "SIGABRT"),
+        ("panic.dmp", "core::panicking::panic_fmt | core::panicking::panic_bounds_check | crashhelper::crash_panic", "SIGABRT"),
+        ("stack-overflow.dmp", "crashhelper::crash_stack_overflow", "SIGSEGV"),
+        ("illegal-instruction.dmp", "crashhelper::crash_illegal_instruction", "SIGILL"),
+        ("divide-by-zero.dmp", "crashhelper::crash_divide_by_zero", "SIGFPE"),
+        ("thread-null-write.dmp", "crashhelper::crash_null_write", "SIGSEGV"),
+    ] {
+        let out = process(tmp.path(), &[&dump(file), "--symbols-path", &symbols(), "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
+        let pc = json_of(&out);
+        assert_eq!(pc["signature"], signature, "{file}");
+        assert!(pc["reason"].as_str().unwrap().starts_with(reason), "{file}: {}", pc["reason"]);
+        assert_eq!(pc["success"], true, "{file}");
+    }
+}
+
+#[test]
+fn the_secondary_thread_crash_names_its_thread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = process(
+        tmp.path(),
+        &[
+            &dump("thread-null-write.dmp"),
+            "--symbols-path",
+            &symbols(),
+            "--format",
+            "json",
+        ],
+    );
+    let pc = json_of(&out);
+    assert_eq!(pc["crashing_thread_name"], "worker-7");
+    assert!(
+        pc["thread_count"].as_u64().unwrap() >= 13,
+        "{}",
+        pc["thread_count"]
+    );
+    assert!(pc["proto_signature"]
+        .as_str()
+        .unwrap()
+        .contains("crashhelper::worker_crash"));
+}
+
+#[test]
+fn json_has_socorros_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let annotations = tmp.path().join("extra.json");
+    std::fs::write(
+        &annotations,
+        r#"{"ProductName": "CrashHelper", "Version": "1.0", "ReleaseChannel": "nightly", "BuildID": "20261126000000",
+            "ProcessType": "parent", "CrashTime": "1764180000", "StartupTime": "1764179000", "InstallTime": "1764000000"}"#,
+    )
+    .unwrap();
+    let out = process(
+        tmp.path(),
+        &[
+            &dump("null-write.dmp"),
+            "--symbols-path",
+            &symbols(),
+            "--format",
+            "json",
+            "--annotations",
+            annotations.to_str().unwrap(),
+        ],
+    );
+    let pc = json_of(&out);
+    for field in [
+        "uuid",
+        "crash_id",
+        "signature",
+        "proto_signature",
+        "product",
+        "version",
+        "release_channel",
+        "build",
+        "process_type",
+        "os_name",
+        "os_version",
+        "cpu_arch",
+        "cpu_info",
+        "cpu_count",
+        "reason",
+        "address",
+        "crashing_thread",
+        "crashing_thread_name",
+        "json_dump",
+        "additional_minidumps",
+        "submitted_timestamp",
+        "date_processed",
+        "crash_time",
+        "uptime",
+        "install_age",
+        "modules_in_stack",
+        "topmost_filenames",
+        "missing_symbols",
+        "thread_count",
+        "minidump_sha256_hash",
+        "mdsw_status_string",
+        "success",
+        "stackwalk_version",
+        "processor_notes",
+        "processor_history",
+        "started_datetime",
+        "completed_datetime",
+        "schema_version",
+    ] {
+        assert!(pc.contains_key(field), "missing {field}");
+    }
+    assert_eq!(pc["product"], "CrashHelper");
+    assert_eq!(pc["uptime"], 1000);
+    assert_eq!(pc["install_age"], 180000);
+    assert_eq!(pc["os_name"], "Linux");
+    assert_eq!(pc["cpu_arch"], "amd64");
+    assert_eq!(pc["address"], "0x0000000000000000");
+    assert_eq!(pc["schema_version"], 1);
+    assert_eq!(pc["minidump_sha256_hash"].as_str().unwrap().len(), 64);
+    assert!(pc["modules_in_stack"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m.as_str().unwrap().starts_with("crashhelper/")));
+    assert!(pc["topmost_filenames"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("src/main.rs"));
+    assert!(pc["json_dump"]["threads"].is_array());
+}
+
+#[test]
+fn without_symbols_the_modules_are_listed_as_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = process(tmp.path(), &[&dump("null-write.dmp")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("Modules without symbols: crashhelper"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// An amd64 CONTEXT record with `rip`, `rsp` and `rbp` set (layout of
+/// Windows' CONTEXT_AMD64, which minidumps use on every platform).
+fn amd64_context(rip: u64, rsp: u64, rbp: u64) -> Section {
+    Section::with_endian(Endian::Little)
+        .append_repeated(0, 8 * 6) // parameter home addresses
+        .D32(0x10001f) // context flags: all
+        .D32(0) // mx_csr
+        .append_repeated(0, 2 * 6) // segment registers
+        .D32(0) // eflags
+        .append_repeated(0, 8 * 6) // debug registers
+        .append_repeated(0, 8 * 4) // rax, rcx, rdx, rbx
+        .D64(rsp)
+        .D64(rbp)
+        .append_repeated(0, 8 * 10) // rsi .. r15
+        .D64(rip)
+        .append_repeated(0, 512) // float save area
+        .append_repeated(0, 16 * 26) // vector registers
+        .append_repeated(0, 8 * 6)
+}
+
+/// A minimal amd64 Linux dump with `threads` threads, optionally an
+/// exception on the first, whose stack is a frame-pointer chain `depth`
+/// frames deep into one module.
+fn synth_dump(threads: u32, exception: bool, depth: u64) -> Vec<u8> {
+    let e = Endian::Little;
+    let code_base = 0x4000_0000u64;
+    let stack_base = 0x7000_0000u64;
+    let mut stack = Section::with_endian(e);
+    for i in 0..depth {
+        let (rbp, ret) = if i + 1 == depth {
+            (0, 0)
+        } else {
+            (stack_base + 16 * (i + 1), code_base + 0x100 + i)
+        };
+        stack = stack.D64(rbp).D64(ret);
+    }
+    let stack = Memory::with_section(stack.append_repeated(0, 64), stack_base);
+    let context = amd64_context(code_base + 0x50, stack_base, stack_base);
+    let name = minidump_synth::DumpString::new("/usr/lib/libdeep.so", e);
+    let module = Module::new(e, code_base, 0x10_0000, &name, 0, 0, None);
+    let system_info = SystemInfo::new(e)
+        .set_processor_architecture(
+            minidump_common::format::ProcessorArchitecture::PROCESSOR_ARCHITECTURE_AMD64 as u16,
+        )
+        .set_platform_id(minidump_common::format::PlatformId::Linux as u32);
+    let other_stack = Memory::with_section(Section::with_endian(e).append_repeated(0, 16), 0x1000);
+    let mut dump = SynthMinidump::with_endian(e)
+        .add_system_info(system_info)
+        .add_module(module);
+    dump = dump.add_thread(Thread::new(e, 1, &stack, &context));
+    for id in 1..threads {
+        dump = dump.add_thread(Thread::new(e, id + 1, &other_stack, &context));
+    }
+    if exception {
+        let mut ex = minidump_synth::Exception::new(e);
+        ex.thread_id = 1;
+        ex.exception_record.exception_code = 11; // SIGSEGV
+        dump = dump.add_exception(ex);
+    }
+    dump.add(context)
+        .add(name)
+        .add_memory(stack)
+        .add_memory(other_stack)
+        .finish()
+        .unwrap()
+}
+
+#[test]
+fn broken_dumps_give_a_failed_processed_crash_with_a_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = std::fs::read(dump("null-write.dmp")).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.dmp", Vec::new(), "EmptyMinidump"),
+        ("truncated.dmp", real[..real.len() / 3].to_vec(), "ERROR_"),
+        ("header-only.dmp", real[..32].to_vec(), "ERROR_"),
+        (
+            "garbage.dmp",
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+            "ERROR_",
+        ),
+        ("no-exception.dmp", synth_dump(2, false, 3), "OK"),
+    ];
+    for (name, bytes, status) in cases {
+        let path = write(tmp.path(), name, &bytes);
+        let out = process(tmp.path(), &[path.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        let pc = json_of(&out);
+        assert_eq!(pc["success"], false, "{name}");
+        assert!(
+            pc["mdsw_status_string"]
+                .as_str()
+                .unwrap()
+                .starts_with(status),
+            "{name}: {}",
+            pc["mdsw_status_string"]
+        );
+        assert!(
+            !pc["processor_notes"].as_str().unwrap().is_empty(),
+            "{name}: no reason given"
+        );
+        assert!(
+            pc["signature"].as_str().unwrap().starts_with("EMPTY") || name == "no-exception.dmp",
+            "{name}: {}",
+            pc["signature"]
+        );
+        // The human report says it too, without panicking.
+        let out = process(tmp.path(), &[path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(stdout(&out).contains("(processing failed)"), "{name}");
+    }
+}
+
+#[test]
+fn an_empty_dump_is_signed_like_socorro() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "empty.dmp", b"");
+    let pc = json_of(&process(
+        tmp.path(),
+        &[path.to_str().unwrap(), "--format", "json"],
+    ));
+    assert_eq!(
+        pc["signature"],
+        "EMPTY: no frame data available; EmptyMinidump"
+    );
+}
+
+#[test]
+fn thousands_of_threads_are_processed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "threads.dmp", &synth_dump(3000, true, 3));
+    let out = process(tmp.path(), &[path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let pc = json_of(&out);
+    assert_eq!(pc["thread_count"], 3000);
+    assert_eq!(pc["success"], true);
+}
+
+#[test]
+fn a_stack_deeper_than_500_frames_is_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "deep.dmp", &synth_dump(1, true, 900));
+    let out = process(tmp.path(), &[path.to_str().unwrap(), "--format", "json"]);
+    let pc = json_of(&out);
+    let frames = pc["json_dump"]["threads"][0]["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 500, "{}", pc["processor_notes"]);
+    assert!(frames[250]["truncated"]["msg"]
+        .as_str()
+        .unwrap()
+        .ends_with("frames truncated"));
+    assert!(pc["processor_notes"]
+        .as_str()
+        .unwrap()
+        .contains("truncated to 500"));
+}
