@@ -355,3 +355,271 @@ fn a_stack_deeper_than_500_frames_is_cut() {
         .unwrap()
         .contains("truncated to 500"));
 }
+
+/// Stores a crash in the v1 layout under `root`, as the collector would.
+fn store_crash(root: &Path, id: &str, dumps: &[(&str, &[u8])]) {
+    let date = format!("20{}", &id[30..]);
+    let raw = serde_json::json!({
+        "uuid": id, "ProductName": "CrashHelper", "Version": "1.0",
+        "submitted_timestamp": format!("{}-{}-{}T10:00:00.000000+00:00", &date[..4], &date[4..6], &date[6..]),
+    });
+    let names: Vec<&str> = dumps.iter().map(|(n, _)| *n).collect();
+    std::fs::create_dir_all(root.join("v1/dump_names")).unwrap();
+    std::fs::write(
+        root.join(format!("v1/dump_names/{id}")),
+        serde_json::to_vec(&names).unwrap(),
+    )
+    .unwrap();
+    for (name, bytes) in dumps {
+        let dir = root.join("v1").join(if *name == "upload_file_minidump" {
+            "dump"
+        } else {
+            name
+        });
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(id), bytes).unwrap();
+    }
+    let dir = root.join("v1/raw_crash").join(&date);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(id), serde_json::to_vec(&raw).unwrap()).unwrap();
+}
+
+#[test]
+fn stored_crashes_are_processed_saved_and_reported_one_line_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let storage = tmp.path().join("crashes");
+    let good = "aaaaaaaa-1111-4222-8333-444444261126";
+    let broken = "bbbbbbbb-1111-4222-8333-444444261126";
+    let missing = "cccccccc-1111-4222-8333-444444261126";
+    let null_write = std::fs::read(dump("null-write.dmp")).unwrap();
+    let thread = std::fs::read(dump("thread-null-write.dmp")).unwrap();
+    store_crash(
+        &storage,
+        good,
+        &[
+            ("upload_file_minidump", &null_write),
+            ("upload_file_minidump_content", &thread),
+        ],
+    );
+    store_crash(
+        &storage,
+        broken,
+        &[("upload_file_minidump", b"not a minidump")],
+    );
+    let stdin = format!("{good}\nbp-{broken}\nnot-an-id\n{missing}\n");
+    let mut child = crashkit(tmp.path())
+        .args([
+            "process",
+            "--storage",
+            storage.to_str().unwrap(),
+            "--symbols-path",
+            &symbols(),
+            "--jobs",
+            "2",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), stdin.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        format!("{good}\tOK\tcrashhelper::crash_null_write")
+    );
+    assert!(
+        lines[1].starts_with(&format!("{broken}\tERROR_")),
+        "{}",
+        lines[1]
+    );
+    let err = stderr(&out);
+    assert!(err.contains("not-an-id: not a valid crash id"), "{err}");
+    assert!(err.contains(missing), "{err}");
+
+    let saved: Value = serde_json::from_slice(
+        &std::fs::read(storage.join(format!("v1/processed_crash/{good}"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(saved["uuid"], good);
+    assert_eq!(
+        saved["additional_minidumps"],
+        serde_json::json!(["upload_file_minidump_content"])
+    );
+    assert_eq!(saved["upload_file_minidump_content"]["success"], true);
+    assert_eq!(
+        saved["upload_file_minidump_content"]["json_dump"]["crash_info"]["crashing_thread"],
+        8
+    );
+    let failed: Value = serde_json::from_slice(
+        &std::fs::read(storage.join(format!("v1/processed_crash/{broken}"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(failed["success"], false);
+    assert!(!storage
+        .join(format!("v1/processed_crash/{missing}"))
+        .exists());
+
+    // Re-sign only, with lists that make crash_null_write a prefix frame.
+    let lists = tmp.path().join("lists");
+    std::fs::create_dir_all(&lists).unwrap();
+    for (name, text) in [
+        // An empty regex list matches everything, as in Socorro; this one matches nothing.
+        ("irrelevant_signature_re.txt", "never_matches_anything$\n"),
+        ("prefix_signature_re.txt", "crashhelper::crash_null_write\n"),
+        ("signature_sentinels.txt", ""),
+        (
+            "signatures_with_line_numbers_re.txt",
+            "never_matches_anything$\n",
+        ),
+    ] {
+        std::fs::write(lists.join(name), text).unwrap();
+    }
+    let out = run(crashkit(tmp.path()).args([
+        "process",
+        "--storage",
+        storage.to_str().unwrap(),
+        "--ruleset",
+        "regenerate_signature",
+        "--siglists",
+        lists.to_str().unwrap(),
+        "--format",
+        "json",
+        good,
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let resigned: Value = serde_json::from_slice(
+        &std::fs::read(storage.join(format!("v1/processed_crash/{good}"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        resigned["signature"],
+        "crashhelper::crash_null_write | crashhelper::main"
+    );
+    assert_eq!(
+        resigned["processor_history"][0]["signature"],
+        "crashhelper::crash_null_write"
+    );
+    assert!(resigned["processor_notes"]
+        .as_str()
+        .unwrap()
+        .contains("signature regenerated"));
+    assert_eq!(
+        resigned["json_dump"], saved["json_dump"],
+        "only the signature changes"
+    );
+}
+
+/// A real HTTP server (Python's http.server) serving `dir` on a free
+/// loopback port; its request log goes to `log`.
+struct SymbolServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl SymbolServer {
+    fn start(dir: &Path, log: &Path) -> SymbolServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .expect("python3 runs a symbol server for the test");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        SymbolServer {
+            child,
+            url: format!("http://127.0.0.1:{port}/"),
+        }
+    }
+}
+
+impl Drop for SymbolServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn symbols_come_from_a_server_once_then_from_the_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let served = tmp.path().join("served");
+    let module_dir = std::fs::read_dir(repo().join("testdata/symbols/crashhelper"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let id = module_dir.file_name().unwrap().to_str().unwrap().to_owned();
+    std::fs::create_dir_all(served.join("crashhelper").join(&id)).unwrap();
+    std::fs::copy(
+        module_dir.join("crashhelper.sym"),
+        served.join("crashhelper").join(&id).join("crashhelper.sym"),
+    )
+    .unwrap();
+    let log = tmp.path().join("server.log");
+    let cache = tmp.path().join("cache");
+    let server = SymbolServer::start(&served, &log);
+    let args = |url: &str| {
+        vec![
+            dump("null-write.dmp"),
+            "--symbols-url".into(),
+            url.to_owned(),
+            "--symbols-cache".into(),
+            cache.display().to_string(),
+            "--format".into(),
+            "json".into(),
+        ]
+    };
+    for _ in 0..2 {
+        let out = run(crashkit(tmp.path()).arg("process").args(args(&server.url)));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
+    }
+    let requests = std::fs::read_to_string(&log).unwrap();
+    let gets = |what: &str| {
+        requests
+            .lines()
+            .filter(|l| l.contains("GET") && l.contains(what))
+            .count()
+    };
+    assert_eq!(
+        gets("crashhelper.sym"),
+        1,
+        "downloaded once, then cached:\n{requests}"
+    );
+    assert_eq!(gets("libc.so.6.sym"), 1, "a 404 is remembered:\n{requests}");
+    assert!(cache
+        .join("crashhelper")
+        .join(&id)
+        .join("crashhelper.sym")
+        .is_file());
+    drop(server);
+    // With the server gone, the cache still answers.
+    let out = run(crashkit(tmp.path())
+        .arg("process")
+        .args(args("http://127.0.0.1:9/")));
+    assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
+}
