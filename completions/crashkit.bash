@@ -28,6 +28,9 @@ _crashkit() {
             crashkit,process)
                 cmd="crashkit__subcmd__process"
                 ;;
+            crashkit,process-worker)
+                cmd="crashkit__subcmd__process__subcmd__worker"
+                ;;
             crashkit,signature)
                 cmd="crashkit__subcmd__signature"
                 ;;
@@ -67,6 +70,9 @@ _crashkit() {
             crashkit__subcmd__help,process)
                 cmd="crashkit__subcmd__help__subcmd__process"
                 ;;
+            crashkit__subcmd__help,process-worker)
+                cmd="crashkit__subcmd__help__subcmd__process__subcmd__worker"
+                ;;
             crashkit__subcmd__help,signature)
                 cmd="crashkit__subcmd__help__subcmd__signature"
                 ;;
@@ -86,7 +92,7 @@ _crashkit() {
 
     case "${cmd}" in
         crashkit)
-            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version config process signature generate-assets help"
+            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version config process signature process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,7 +302,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help)
-            opts="config process signature generate-assets help"
+            opts="config process signature process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,6 +413,20 @@ _crashkit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        crashkit__subcmd__help__subcmd__process__subcmd__worker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         crashkit__subcmd__help__subcmd__signature)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -468,6 +488,28 @@ _crashkit() {
                     COMPREPLY=($(compgen -W "default regenerate_signature" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__process__subcmd__worker)
+            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

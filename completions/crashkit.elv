@@ -31,6 +31,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand config 'Show, check and document the configuration'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
+            cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -136,6 +137,18 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'crashkit;process-worker'= {
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'crashkit;generate-assets'= {
             cand --out 'Directory to write completions/, man/ and docs/ into'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
@@ -153,6 +166,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand config 'Show, check and document the configuration'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
+            cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -170,6 +184,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help;process'= {
         }
         &'crashkit;help;signature'= {
+        }
+        &'crashkit;help;process-worker'= {
         }
         &'crashkit;help;generate-assets'= {
         }

@@ -73,6 +73,10 @@ pub enum Command {
     /// A malformed line yields {"error": ...} in its place and exit status 1.
     Signature(cmd::signature::Args),
 
+    /// Process crashes sent by a supervising `crashkit process` (internal).
+    #[command(hide = true)]
+    ProcessWorker(cmd::process_worker::Args),
+
     /// Write shell completions, man pages and the configuration reference
     /// generated from this command-line definition.
     #[command(hide = true)]

@@ -205,7 +205,18 @@ impl<T: Value> Value for Option<T> {
 }
 
 /// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
     #[default]
@@ -290,7 +301,7 @@ macro_rules! settings {
     )+) => {
         $(
             $(#[doc = $sdoc])+
-            #[derive(Debug, Clone, PartialEq)]
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
             pub struct $Section {
                 $( $(#[doc = $doc])+ pub $key: $ty, )+
             }
@@ -382,8 +393,10 @@ settings! {
         symbols_cache_max_mb: u64 = 4096;
         /// Seconds a symbol server's "not found" is remembered before asking again.
         symbols_negative_ttl_secs: u64 = 3600;
-        /// Seconds one crash may take to process before it is given up as failed.
+        /// Seconds one crash may take to process before its worker is killed and the crash marked failed.
         timeout_secs: u64 = 120;
+        /// Address-space limit of each processing worker in MiB (0: none); a crash that needs more is marked failed.
+        memory_limit_mb: u64 = 8192;
         /// Crashes processed in parallel. Unset: the number of CPU cores.
         jobs: Option<u32> = None;
         /// Signature list directory (Socorro's format). Unset: crashkit's built-in lists.

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod generate_assets;
 pub mod process;
+pub mod process_worker;
 pub mod signature;
 
 use std::io::{BufRead, Write};
@@ -62,6 +63,7 @@ pub fn run(
     match cli.command {
         Command::Signature(args) => signature::run(args, input, out),
         Command::Process(args) => process::run(args, config, input, out),
+        Command::ProcessWorker(args) => process_worker::run(args, input, out),
         Command::Config(args) => config::run(args, &config, out),
         Command::GenerateAssets(args) => generate_assets::run(args, out),
     }

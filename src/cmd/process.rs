@@ -19,8 +19,9 @@ use serde_json::Value;
 use tracing::{error, info};
 
 use super::{ExitStatus, UsageError};
-use crate::config::Config;
+use crate::config::{Config, ProcessSettings};
 use crate::crash_id::{read_ids, CrashId};
+use crate::process::supervisor::Pool;
 use crate::process::symbols::{CacheSettings, SymbolSource};
 use crate::process::{report, ProcessedCrash, Processor};
 use crate::storage::{CrashStorage, Dumps, RawCrash};
@@ -124,9 +125,8 @@ fn default_cache_dir() -> PathBuf {
     base.join("crashkit").join("symbols")
 }
 
-/// Builds the processor the configuration describes.
-pub fn processor(config: &Config) -> anyhow::Result<Processor> {
-    let p = &config.settings.process;
+/// Builds the in-process processor the settings describe.
+pub fn processor(p: &ProcessSettings) -> anyhow::Result<Processor> {
     let cache = (!p.symbols_urls.is_empty()).then(|| CacheSettings {
         dir: p
             .symbols_cache_dir
@@ -166,12 +166,13 @@ pub fn run(
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let processor = Arc::new(processor(&config)?);
+    let settings = &config.settings.process;
+    let exe =
+        std::env::current_exe().context("finding crashkit's own executable for its workers")?;
+    let pool = Arc::new(Pool::new(exe, settings, processor(settings)?)?);
     if args.storage.is_some() {
         let storage = CrashStorage::open(&config.settings.storage)?;
-        runtime.block_on(process_stored(
-            &args, &config, processor, storage, jobs, input, out,
-        ))
+        runtime.block_on(process_stored(&args, pool, storage, jobs, input, out))
     } else {
         if args.inputs.is_empty() {
             return Err(UsageError(
@@ -179,13 +180,13 @@ pub fn run(
             )
             .into());
         }
-        runtime.block_on(process_files(&args, processor, out))
+        runtime.block_on(process_files(&args, pool, out))
     }
 }
 
 async fn process_files(
     args: &Args,
-    processor: Arc<Processor>,
+    pool: Arc<Pool>,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     let raw: RawCrash = match &args.annotations {
@@ -223,7 +224,10 @@ async fn process_files(
             crate::storage::layout::MAIN_DUMP.to_owned(),
             Bytes::from(bytes),
         );
-        let pc = processor.process(None, &raw, &dumps).await;
+        let (pool, raw) = (pool.clone(), raw.clone());
+        let pc = tokio::task::spawn_blocking(move || pool.process(None, &raw, &dumps))
+            .await
+            .context("a processing task failed")?;
         failed |= pc.get("success") != Some(&Value::Bool(true));
         match args.format {
             Format::Json => {
@@ -250,7 +254,7 @@ async fn process_files(
 async fn one_stored(
     id: CrashId,
     ruleset: Ruleset,
-    processor: &Processor,
+    pool: Arc<Pool>,
     storage: &CrashStorage,
 ) -> anyhow::Result<ProcessedCrash> {
     let pc = match ruleset {
@@ -267,7 +271,13 @@ async fn one_stored(
                     Dumps::new()
                 }
             };
-            let mut pc = processor.process(Some(&id), &raw, &dumps).await;
+            let worker_id = id.clone();
+            let worker_pool = pool.clone();
+            let mut pc = tokio::task::spawn_blocking(move || {
+                worker_pool.process(Some(&worker_id), &raw, &dumps)
+            })
+            .await
+            .context("a processing task failed")?;
             // Reprocessing keeps the history of earlier runs.
             if let Ok(previous) = storage.get_processed_crash(&id).await {
                 crate::process::archive_history_pub(&mut pc, &previous);
@@ -279,7 +289,7 @@ async fn one_stored(
                 .get_processed_crash(&id)
                 .await
                 .context("reading the processed crash")?;
-            processor.regenerate_signature(&previous)
+            pool.local().regenerate_signature(&previous)
         }
     };
     storage
@@ -291,8 +301,7 @@ async fn one_stored(
 
 async fn process_stored(
     args: &Args,
-    _config: &Config,
-    processor: Arc<Processor>,
+    pool: Arc<Pool>,
     storage: CrashStorage,
     jobs: usize,
     input: &mut dyn BufRead,
@@ -313,10 +322,10 @@ async fn process_stored(
     let ruleset = args.ruleset;
     let mut results = futures::stream::iter(ids)
         .map(|id| {
-            let processor = processor.clone();
+            let pool = pool.clone();
             let storage = storage.clone();
             tokio::spawn(async move {
-                let result = one_stored(id.clone(), ruleset, &processor, &storage).await;
+                let result = one_stored(id.clone(), ruleset, pool, &storage).await;
                 (id, result)
             })
         })

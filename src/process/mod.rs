@@ -10,6 +10,7 @@
 //! and versioned by [`SCHEMA_VERSION`].
 
 pub mod report;
+pub mod supervisor;
 pub mod symbols;
 
 use std::collections::BTreeSet;
@@ -81,6 +82,47 @@ impl Processor {
         dumps: &Dumps,
     ) -> ProcessedCrash {
         let started = Utc::now();
+        let mut walks = Vec::new();
+        for (name, bytes) in dumps.iter().filter(|(n, _)| n.starts_with(MAIN_DUMP)) {
+            walks.push((name.clone(), self.walk(bytes).await));
+        }
+        self.assemble(id, raw, dumps, walks, started)
+    }
+
+    /// The processed crash of a crash that could not be stackwalked at all
+    /// (its worker timed out or died): every dump gets `status` and `note`.
+    pub fn failed(
+        &self,
+        id: Option<&CrashId>,
+        raw: &RawCrash,
+        dumps: &Dumps,
+        status: &str,
+        note: &str,
+    ) -> ProcessedCrash {
+        let walks = dumps
+            .keys()
+            .filter(|n| n.starts_with(MAIN_DUMP))
+            .map(|n| {
+                let walk = Walk {
+                    json_dump: json!({}),
+                    status: status.to_owned(),
+                    success: false,
+                    notes: vec![note.to_owned()],
+                };
+                (n.clone(), walk)
+            })
+            .collect();
+        self.assemble(id, raw, dumps, walks, Utc::now())
+    }
+
+    fn assemble(
+        &self,
+        id: Option<&CrashId>,
+        raw: &RawCrash,
+        dumps: &Dumps,
+        walks: Vec<(String, Walk)>,
+        started: DateTime<Utc>,
+    ) -> ProcessedCrash {
         let mut notes: Vec<String> = Vec::new();
         let mut pc = ProcessedCrash::new();
 
@@ -94,15 +136,17 @@ impl Processor {
         times(raw, &mut pc, &mut notes, id);
 
         // Every dump named upload_file_minidump* is walked; the main one fills the top level.
+        if let Some(bytes) = dumps.get(MAIN_DUMP) {
+            pc.insert(
+                "minidump_sha256_hash".into(),
+                Value::from(hex_sha256(bytes)),
+            );
+        }
         let mut additional = Vec::new();
-        let main = dumps.get(MAIN_DUMP);
-        match main {
-            Some(bytes) => {
-                pc.insert(
-                    "minidump_sha256_hash".into(),
-                    Value::from(hex_sha256(bytes)),
-                );
-                let walk = self.walk(bytes).await;
+        let mut main_seen = false;
+        for (name, walk) in walks {
+            if name == MAIN_DUMP {
+                main_seen = true;
                 notes.extend(walk.notes.iter().cloned());
                 pc.insert(
                     "mdsw_status_string".into(),
@@ -111,30 +155,25 @@ impl Processor {
                 pc.insert("success".into(), Value::from(walk.success));
                 derive_from_json_dump(&walk.json_dump, raw, &mut pc);
                 pc.insert("json_dump".into(), walk.json_dump);
-            }
-            None => {
-                notes.push("no minidump named upload_file_minidump: nothing to stackwalk".into());
-                pc.insert("mdsw_status_string".into(), Value::from("EmptyMinidump"));
-                pc.insert("success".into(), Value::from(false));
-                pc.insert("json_dump".into(), json!({}));
-                derive_from_json_dump(&json!({}), raw, &mut pc);
+            } else {
+                notes.extend(walk.notes.iter().map(|n| format!("{name}: {n}")));
+                pc.insert(
+                    name.clone(),
+                    json!({
+                        "json_dump": walk.json_dump,
+                        "mdsw_status_string": walk.status,
+                        "success": walk.success,
+                    }),
+                );
+                additional.push(Value::from(name));
             }
         }
-        for (name, bytes) in dumps {
-            if name == MAIN_DUMP || !name.starts_with(MAIN_DUMP) {
-                continue;
-            }
-            let walk = self.walk(bytes).await;
-            notes.extend(walk.notes.iter().map(|n| format!("{name}: {n}")));
-            pc.insert(
-                name.clone(),
-                json!({
-                    "json_dump": walk.json_dump,
-                    "mdsw_status_string": walk.status,
-                    "success": walk.success,
-                }),
-            );
-            additional.push(Value::from(name.clone()));
+        if !main_seen {
+            notes.push("no minidump named upload_file_minidump: nothing to stackwalk".into());
+            pc.insert("mdsw_status_string".into(), Value::from("EmptyMinidump"));
+            pc.insert("success".into(), Value::from(false));
+            derive_from_json_dump(&json!({}), raw, &mut pc);
+            pc.insert("json_dump".into(), json!({}));
         }
         pc.insert("additional_minidumps".into(), Value::Array(additional));
 

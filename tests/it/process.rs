@@ -223,6 +223,11 @@ fn amd64_context(rip: u64, rsp: u64, rbp: u64) -> Section {
 /// exception on the first, whose stack is a frame-pointer chain `depth`
 /// frames deep into one module.
 fn synth_dump(threads: u32, exception: bool, depth: u64) -> Vec<u8> {
+    synth(threads, exception, depth, false)
+}
+
+/// Like [`synth_dump`]; with `all_deep`, every thread walks the deep stack.
+fn synth(threads: u32, exception: bool, depth: u64, all_deep: bool) -> Vec<u8> {
     let e = Endian::Little;
     let code_base = 0x4000_0000u64;
     let stack_base = 0x7000_0000u64;
@@ -250,7 +255,8 @@ fn synth_dump(threads: u32, exception: bool, depth: u64) -> Vec<u8> {
         .add_module(module);
     dump = dump.add_thread(Thread::new(e, 1, &stack, &context));
     for id in 1..threads {
-        dump = dump.add_thread(Thread::new(e, id + 1, &other_stack, &context));
+        let stack_of = if all_deep { &stack } else { &other_stack };
+        dump = dump.add_thread(Thread::new(e, id + 1, stack_of, &context));
     }
     if exception {
         let mut ex = minidump_synth::Exception::new(e);
@@ -622,4 +628,91 @@ fn symbols_come_from_a_server_once_then_from_the_cache() {
         .arg("process")
         .args(args("http://127.0.0.1:9/")));
     assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
+}
+
+#[test]
+fn a_hostile_dump_is_bounded_in_time_and_memory_and_the_batch_goes_on() {
+    // 1,500 threads that each unwind 900 frames: slow to walk and large to
+    // describe. Limits small enough to trip on it, not on a real crash.
+    let tmp = tempfile::tempdir().unwrap();
+    let storage = tmp.path().join("crashes");
+    let hostile = "dddddddd-1111-4222-8333-444444261126";
+    let good = "eeeeeeee-1111-4222-8333-444444261126";
+    store_crash(
+        &storage,
+        hostile,
+        &[("upload_file_minidump", &synth(1500, true, 900, true))],
+    );
+    store_crash(
+        &storage,
+        good,
+        &[(
+            "upload_file_minidump",
+            &std::fs::read(dump("null-write.dmp")).unwrap(),
+        )],
+    );
+    for (env, value, status, note) in [
+        (
+            "CRASHKIT_PROCESS_TIMEOUT_SECS",
+            "1",
+            "ERROR_TIMEOUT",
+            "longer than 1 s",
+        ),
+        (
+            "CRASHKIT_PROCESS_MEMORY_LIMIT_MB",
+            "160",
+            "ERROR_WORKER_DIED",
+            "memory limit is 160 MiB",
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let out = run(crashkit(tmp.path())
+            .args([
+                "process",
+                "--storage",
+                storage.to_str().unwrap(),
+                "--symbols-path",
+                &symbols(),
+                "--jobs",
+                "1",
+                hostile,
+                good,
+            ])
+            .env(env, value));
+        assert_eq!(out.status.code(), Some(1), "{env}: {}", stderr(&out));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "{env}: not bounded"
+        );
+        let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+        assert_eq!(lines.len(), 2, "{env}: {lines:?}");
+        assert!(
+            lines[0].starts_with(&format!("{hostile}\t{status}")),
+            "{env}: {}",
+            lines[0]
+        );
+        assert_eq!(
+            lines[1],
+            format!("{good}\tOK\tcrashhelper::crash_null_write"),
+            "{env}"
+        );
+        let saved: Value = serde_json::from_slice(
+            &std::fs::read(storage.join(format!("v1/processed_crash/{hostile}"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(saved["success"], false);
+        assert!(
+            saved["processor_notes"].as_str().unwrap().contains(note),
+            "{env}: {}",
+            saved["processor_notes"]
+        );
+        assert!(
+            saved["signature"]
+                .as_str()
+                .unwrap()
+                .starts_with("EMPTY: no frame data available; ERROR_"),
+            "{}",
+            saved["signature"]
+        );
+    }
 }

@@ -1,0 +1,251 @@
+//! Processing in supervised worker processes, so a hostile dump cannot take
+//! crashkit down.
+//!
+//! rust-minidump is careful, but a dump is attacker-controlled input and
+//! stackwalking one can in principle spin or allocate without end. Each
+//! crash is therefore processed by a `crashkit process-worker` child: the
+//! parent sends the raw crash and the dumps over a pipe and waits for the
+//! processed crash at most `process.timeout_secs`; the child runs under an
+//! address-space limit (`process.memory_limit_mb`, `RLIMIT_AS`). A worker
+//! that times out is killed, one that dies (out of memory, or any crash) is
+//! reaped, and either way the crash gets a processed crash with
+//! `success: false` and a note, and the next crash gets a fresh worker.
+//! Workers are reused between crashes, so each keeps its parsed symbols.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tracing::warn;
+
+use super::{ProcessedCrash, Processor};
+use crate::config::ProcessSettings;
+use crate::crash_id::CrashId;
+use crate::storage::{Dumps, RawCrash};
+
+/// Status of a crash whose worker ran out of time.
+pub const TIMEOUT_STATUS: &str = "ERROR_TIMEOUT";
+/// Status of a crash whose worker died.
+pub const WORKER_DIED_STATUS: &str = "ERROR_WORKER_DIED";
+
+/// A pool of worker processes.
+pub struct Pool {
+    exe: PathBuf,
+    spec: String,
+    timeout: Duration,
+    memory_limit: Option<u64>,
+    idle: Mutex<Vec<Worker>>,
+    /// Builds the processed crash of a crash no worker could process.
+    fallback: Processor,
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<io::Result<String>>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Pool {
+    /// A pool of workers running `exe process-worker` with `settings`.
+    pub fn new(exe: PathBuf, settings: &ProcessSettings, fallback: Processor) -> io::Result<Pool> {
+        let spec = serde_json::to_string(settings).map_err(io::Error::other)?;
+        Ok(Pool {
+            exe,
+            spec,
+            timeout: Duration::from_secs(settings.timeout_secs.max(1)),
+            memory_limit: (settings.memory_limit_mb > 0)
+                .then(|| settings.memory_limit_mb.saturating_mul(1 << 20)),
+            idle: Mutex::new(Vec::new()),
+            fallback,
+        })
+    }
+
+    /// The in-process processor, for work that needs no stackwalking
+    /// (re-signing a stored processed crash).
+    pub fn local(&self) -> &Processor {
+        &self.fallback
+    }
+
+    fn spawn(&self) -> io::Result<Worker> {
+        let mut cmd = Command::new(&self.exe);
+        cmd.arg("process-worker")
+            .arg(&self.spec)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(limit) = self.memory_limit {
+            // SAFETY: only async-signal-safe calls between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let rl = libc::rlimit {
+                        rlim_cur: limit as libc::rlim_t,
+                        rlim_max: limit as libc::rlim_t,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_AS, &rl) != 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = cmd.spawn()?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| io::Error::other("no worker stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| io::Error::other("no worker stdout"))?;
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut line = String::new();
+                let result = match reader.read_line(&mut line) {
+                    Ok(0) => Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "worker exited",
+                    )),
+                    Ok(_) => Ok(line),
+                    Err(e) => Err(e),
+                };
+                let stop = result.is_err();
+                if tx.send(result).is_err() || stop {
+                    break;
+                }
+            }
+        });
+        Ok(Worker {
+            child,
+            stdin,
+            lines,
+        })
+    }
+
+    /// Processes one crash in a worker, within the time and memory limits.
+    pub fn process(&self, id: Option<&CrashId>, raw: &RawCrash, dumps: &Dumps) -> ProcessedCrash {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let mut worker = match idle.map_or_else(|| self.spawn(), Ok) {
+            Ok(w) => w,
+            Err(e) => {
+                return self.fallback.failed(
+                    id,
+                    raw,
+                    dumps,
+                    WORKER_DIED_STATUS,
+                    &format!("cannot start a processing worker: {e}"),
+                );
+            }
+        };
+        if let Err(e) = send(&mut worker.stdin, id, raw, dumps) {
+            return self.died(worker, id, raw, dumps, &format!("sending the crash: {e}"));
+        }
+        match worker.lines.recv_timeout(self.timeout) {
+            Ok(Ok(line)) => match serde_json::from_str::<Value>(&line) {
+                Ok(Value::Object(pc)) => {
+                    if let Ok(mut idle) = self.idle.lock() {
+                        idle.push(worker);
+                    }
+                    pc
+                }
+                _ => self.died(
+                    worker,
+                    id,
+                    raw,
+                    dumps,
+                    "the worker's answer is not a processed crash",
+                ),
+            },
+            Err(RecvTimeoutError::Timeout) => {
+                drop(worker); // kills it
+                warn!(crash_id = ?id.map(CrashId::as_str), "processing timed out; worker killed");
+                self.fallback.failed(
+                    id,
+                    raw,
+                    dumps,
+                    TIMEOUT_STATUS,
+                    &format!(
+                        "processing took longer than {} s; the worker was stopped",
+                        self.timeout.as_secs()
+                    ),
+                )
+            }
+            Ok(Err(e)) => self.died(worker, id, raw, dumps, &e.to_string()),
+            Err(RecvTimeoutError::Disconnected) => self.died(worker, id, raw, dumps, "no answer"),
+        }
+    }
+
+    fn died(
+        &self,
+        mut worker: Worker,
+        id: Option<&CrashId>,
+        raw: &RawCrash,
+        dumps: &Dumps,
+        what: &str,
+    ) -> ProcessedCrash {
+        let _ = worker.child.kill();
+        let status = worker
+            .child
+            .wait()
+            .map_or_else(|e| e.to_string(), |s| s.to_string());
+        let limit = self.memory_limit.map_or_else(String::new, |l| {
+            format!("; the memory limit is {} MiB", l >> 20)
+        });
+        warn!(crash_id = ?id.map(CrashId::as_str), "processing worker died: {what} ({status})");
+        self.fallback.failed(
+            id,
+            raw,
+            dumps,
+            WORKER_DIED_STATUS,
+            &format!("the processing worker died ({status}): {what}{limit}"),
+        )
+    }
+}
+
+/// The request: one JSON line `{"id", "raw", "dumps": [[name, len], …]}`,
+/// then the dumps' bytes back to back.
+fn send(w: &mut ChildStdin, id: Option<&CrashId>, raw: &RawCrash, dumps: &Dumps) -> io::Result<()> {
+    let sizes: Vec<(&String, usize)> = dumps.iter().map(|(n, b)| (n, b.len())).collect();
+    let header = json!({"id": id.map(CrashId::as_str), "raw": raw, "dumps": sizes});
+    serde_json::to_writer(&mut *w, &header).map_err(io::Error::other)?;
+    w.write_all(b"\n")?;
+    for bytes in dumps.values() {
+        w.write_all(bytes)?;
+    }
+    w.flush()
+}
+
+/// One request as the worker reads it; `None` at the end of input.
+pub fn receive(r: &mut dyn BufRead) -> io::Result<Option<(Option<CrashId>, RawCrash, Dumps)>> {
+    let mut line = String::new();
+    if r.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    #[derive(serde::Deserialize)]
+    struct Header {
+        id: Option<CrashId>,
+        raw: RawCrash,
+        dumps: Vec<(String, usize)>,
+    }
+    let header: Header = serde_json::from_str(&line).map_err(io::Error::other)?;
+    let mut dumps = Dumps::new();
+    for (name, len) in header.dumps {
+        let mut bytes = vec![0; len];
+        r.read_exact(&mut bytes)?;
+        dumps.insert(name, bytes.into());
+    }
+    Ok(Some((header.id, header.raw, dumps)))
+}
