@@ -31,12 +31,29 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('collect-serve', 'collect-serve', [CompletionResultType]::ParameterValue, 'Run the crash collector: an HTTP server crash reporters post to')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Write shell completions, man pages and the configuration reference generated from this command-line definition')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'crashkit;collect-serve' {
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on (collector.bind); port 0 picks a free port')
+            [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Where crashes are saved (storage.url): a directory, file:// or s3:// URL')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('--print-ids', '--print-ids', [CompletionResultType]::ParameterName, 'Also write each accepted crash id to stdout, one a line, once it is saved')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'crashkit;config' {
@@ -180,12 +197,16 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             break
         }
         'crashkit;help' {
+            [CompletionResult]::new('collect-serve', 'collect-serve', [CompletionResultType]::ParameterValue, 'Run the crash collector: an HTTP server crash reporters post to')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Write shell completions, man pages and the configuration reference generated from this command-line definition')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'crashkit;help;collect-serve' {
             break
         }
         'crashkit;help;config' {

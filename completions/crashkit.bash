@@ -16,6 +16,9 @@ _crashkit() {
             ",$1")
                 cmd="crashkit"
                 ;;
+            crashkit,collect-serve)
+                cmd="crashkit__subcmd__collect__subcmd__serve"
+                ;;
             crashkit,config)
                 cmd="crashkit__subcmd__config"
                 ;;
@@ -58,6 +61,9 @@ _crashkit() {
             crashkit__subcmd__config__subcmd__help,show)
                 cmd="crashkit__subcmd__config__subcmd__help__subcmd__show"
                 ;;
+            crashkit__subcmd__help,collect-serve)
+                cmd="crashkit__subcmd__help__subcmd__collect__subcmd__serve"
+                ;;
             crashkit__subcmd__help,config)
                 cmd="crashkit__subcmd__help__subcmd__config"
                 ;;
@@ -92,12 +98,42 @@ _crashkit() {
 
     case "${cmd}" in
         crashkit)
-            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version config process signature process-worker generate-assets help"
+            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve config process signature process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__collect__subcmd__serve)
+            opts="-v -q -h -V --bind --storage --print-ids --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -302,8 +338,22 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help)
-            opts="config process signature process-worker generate-assets help"
+            opts="collect-serve config process signature process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__collect__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

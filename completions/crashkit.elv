@@ -28,12 +28,28 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand collect-serve 'Run the crash collector: an HTTP server crash reporters post to'
             cand config 'Show, check and document the configuration'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'crashkit;collect-serve'= {
+            cand --bind 'Address to listen on (collector.bind); port 0 picks a free port'
+            cand --storage 'Where crashes are saved (storage.url): a directory, file:// or s3:// URL'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand --print-ids 'Also write each accepted crash id to stdout, one a line, once it is saved'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'crashkit;config'= {
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
@@ -163,12 +179,15 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand --version 'Print version'
         }
         &'crashkit;help'= {
+            cand collect-serve 'Run the crash collector: an HTTP server crash reporters post to'
             cand config 'Show, check and document the configuration'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'crashkit;help;collect-serve'= {
         }
         &'crashkit;help;config'= {
             cand show 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'

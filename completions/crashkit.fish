@@ -31,12 +31,23 @@ complete -c crashkit -n "__fish_crashkit_needs_command" -s v -l verbose -d 'Log 
 complete -c crashkit -n "__fish_crashkit_needs_command" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_needs_command" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "config" -d 'Show, check and document the configuration'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l bind -d 'Address to listen on (collector.bind); port 0 picks a free port' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l storage -d 'Where crashes are saved (storage.url): a directory, file:// or s3:// URL' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l print-ids -d 'Also write each accepted crash id to stdout, one a line, once it is saved'
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s V -l version -d 'Print version'
 complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand config; and not __fish_seen_subcommand_from show check docs help" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log aggregation'"
@@ -116,12 +127,13 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s v 
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s V -l version -d 'Print version'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature process-worker generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature process-worker generate-assets help" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature process-worker generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature process-worker generate-assets help" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature process-worker generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from config process signature process-worker generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'

@@ -54,6 +54,14 @@ pub struct GlobalArgs {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the crash collector: an HTTP server crash reporters post to.
+    ///
+    /// Behaves like Mozilla's Antenna: POST /submit (multipart, gzip, JSON
+    /// annotations, several dumps) answers CrashID=bp-<id> once the crash is
+    /// saved; GET /__lbheartbeat__, /__heartbeat__, /__version__, /metrics.
+    /// SIGTERM or SIGINT stops it after the requests in flight.
+    CollectServe(cmd::collect_serve::Args),
+
     /// Show, check and document the configuration.
     Config(cmd::config::Args),
 

@@ -61,6 +61,13 @@ pub enum ConfigError {
         line: usize,
         env: String,
     },
+    #[error("{}:{line}: throttle rule {number}: {message}", path.display())]
+    Throttle {
+        path: PathBuf,
+        line: usize,
+        number: usize,
+        message: String,
+    },
     #[error("unknown environment variable {var}{hint}")]
     UnknownEnv { var: String, hint: String },
     #[error("{origin}: invalid value for `{key}`: {message}")]
@@ -381,6 +388,31 @@ settings! {
         /// Seconds after which a request is no longer retried, whatever the retry count.
         retry_timeout_secs: u64 = 60;
     }
+    /// The crash collector (`collect-serve`).
+    [collector] CollectorSettings {
+        /// Address to listen on; loopback unless told otherwise. --bind overrides it.
+        bind: String = String::from("127.0.0.1:8000");
+        /// Largest request body on the wire in MiB (compressed size for gzip); over it: HTTP 413.
+        max_body_mb: u64 = 25;
+        /// Largest body after gzip decoding in MiB; a gzip bomb stops here with HTTP 413.
+        max_decompressed_mb: u64 = 100;
+        /// Largest single multipart part (annotation or dump) in MiB; over it: HTTP 413.
+        max_part_mb: u64 = 20;
+        /// Attempts to save a crash (with backoff) before answering HTTP 500.
+        save_tries: u32 = 5;
+        /// Seconds a client may stay silent while sending its body before the request is dropped.
+        idle_timeout_secs: u64 = 60;
+        /// Annotations dropped from every crash (with a collector note).
+        remove_annotations: Vec<String> = vec![
+            "Email".to_owned(),
+            "TelemetryClientId".to_owned(),
+            "TelemetryServerURL".to_owned(),
+            "TelemetrySessionId".to_owned(),
+        ];
+        /// Bearer token that allows a client to supply its own crash id (the `uuid` annotation). Unset: client ids are refused.
+        #[secret]
+        api_token: Option<String> = None;
+    }
     /// Minidump processing: symbols, signatures, limits.
     [process] ProcessSettings {
         /// Local symbol directories in Breakpad layout (<debug_file>/<DEBUG_ID>/<debug_file>.sym), searched in order. --symbols-path replaces the list.
@@ -426,6 +458,9 @@ settings! {
 pub struct Config {
     /// The typed values.
     pub settings: Settings,
+    /// The collector's throttle rules (`[[throttle]]` tables of the file).
+    pub throttle: crate::collector::throttle::Rules,
+    throttle_source: Option<Source>,
     sources: BTreeMap<String, Source>,
 }
 
@@ -495,6 +530,32 @@ impl Config {
         };
         for (section_key, item) in doc.as_table().iter() {
             let section_span = doc.as_table().key(section_key).and_then(|k| k.span());
+            if section_key == "throttle" {
+                let Some(array) = item.as_array_of_tables() else {
+                    let (line, _) = position(section_span);
+                    return Err(ConfigError::Throttle {
+                        path: path.to_owned(),
+                        line,
+                        number: 0,
+                        message: "throttle rules are [[throttle]] tables".into(),
+                    });
+                };
+                self.throttle =
+                    crate::collector::throttle::Rules::from_toml(array).map_err(|e| {
+                        ConfigError::Throttle {
+                            path: path.to_owned(),
+                            line: position(e.span).0,
+                            number: e.index + 1,
+                            message: e.message,
+                        }
+                    })?;
+                let (line, _) = position(section_span);
+                self.throttle_source = Some(Source::File {
+                    path: path.to_owned(),
+                    line,
+                });
+                continue;
+            }
             let Some(table) = item.as_table_like().filter(|_| is_section(section_key)) else {
                 let (line, column) = position(section_span.or_else(|| item.span()));
                 let known: Vec<&str> = SECTIONS.iter().map(|(s, _)| *s).collect();
@@ -581,6 +642,10 @@ impl Config {
 
     /// `config show`: every key with its effective value and source, secrets redacted.
     pub fn show(&self, mut w: impl std::io::Write) -> std::io::Result<()> {
+        match &self.throttle_source {
+            Some(source) => writeln!(w, "# throttle: {} rules  # {source}\n", self.throttle.len())?,
+            None => writeln!(w, "# throttle: no rules (accept everything)  # default\n")?,
+        }
         for (section, _) in SECTIONS {
             writeln!(w, "[{section}]")?;
             for def in KEYS.iter().filter(|d| d.section == *section) {
@@ -621,6 +686,7 @@ fn toml_to_json(rendered: &str) -> serde_json::Value {
 }
 
 fn is_section(name: &str) -> bool {
+    // `throttle` is handled before sections are looked up.
     SECTIONS.iter().any(|(s, _)| *s == name)
 }
 
@@ -666,6 +732,10 @@ pub fn docs(mut w: impl std::io::Write) -> std::io::Result<()> {
             )?;
         }
     }
+    writeln!(w)?;
+    writeln!(w, "## [[throttle]]")?;
+    writeln!(w)?;
+    writeln!(w, "{}", crate::collector::throttle::DOC.trim())?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod collector;
 pub mod config;
 pub mod crash_id;
 pub mod logging;

@@ -2,6 +2,7 @@
 //! an [`ExitStatus`]. Shared here: loading the configuration and the exit
 //! statuses.
 
+pub mod collect_serve;
 pub mod config;
 pub mod generate_assets;
 pub mod process;
@@ -61,6 +62,7 @@ pub fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     match cli.command {
+        Command::CollectServe(args) => collect_serve::run(args, config, out),
         Command::Signature(args) => signature::run(args, input, out),
         Command::Process(args) => process::run(args, config, input, out),
         Command::ProcessWorker(args) => process_worker::run(args, input, out),

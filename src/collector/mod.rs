@@ -1,0 +1,357 @@
+//! The crash collector: an HTTP server that Breakpad, Crashpad and Firefox
+//! crash reporters post to, answering exactly as Mozilla's Antenna does.
+//!
+//! `POST /submit` parses the body as it arrives ([`submission`]), applies
+//! the throttle rules ([`throttle`]), checks a client-supplied crash id,
+//! builds the raw crash, saves it (retrying) and only then answers
+//! `CrashID=bp-<id>`; accepted crashes are then published ([`Publisher`]).
+//! Health, version and Prometheus endpoints sit beside it ([`metrics`]).
+
+pub mod metrics;
+pub mod submission;
+pub mod throttle;
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use bytes::Bytes;
+use chrono::{SecondsFormat, Utc};
+use futures::{Stream, StreamExt};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use tracing::{error, info, warn};
+
+use crate::config::CollectorSettings;
+use crate::crash_id::{CrashId, Throttle};
+use crate::storage::CrashStorage;
+use metrics::Metrics;
+use submission::{Headers, Limits, Rejection};
+use throttle::{Outcome, Rules};
+
+/// Where accepted crash ids go after they are saved: the processing queue,
+/// stdout, or nowhere.
+#[async_trait]
+pub trait Publisher: Send + Sync {
+    async fn publish(&self, id: &CrashId) -> Result<(), String>;
+}
+
+/// Publishes nowhere (crashes are found later by `reprocess --missing`).
+pub struct NoPublisher;
+
+#[async_trait]
+impl Publisher for NoPublisher {
+    async fn publish(&self, _: &CrashId) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Sends each id to a channel (`--print-ids` writes them to stdout).
+pub struct ChannelPublisher(pub std::sync::mpsc::Sender<CrashId>);
+
+#[async_trait]
+impl Publisher for ChannelPublisher {
+    async fn publish(&self, id: &CrashId) -> Result<(), String> {
+        self.0.send(id.clone()).map_err(|e| e.to_string())
+    }
+}
+
+/// One collector's state.
+pub struct Collector {
+    pub storage: CrashStorage,
+    pub rules: Rules,
+    pub settings: CollectorSettings,
+    pub publisher: Arc<dyn Publisher>,
+    pub metrics: Metrics,
+}
+
+/// The collector's routes.
+pub fn router(collector: Arc<Collector>) -> Router {
+    Router::new()
+        .route("/submit", post(submit))
+        .route("/__lbheartbeat__", get(|| async { StatusCode::OK }))
+        .route("/__heartbeat__", get(heartbeat))
+        .route("/__version__", get(version))
+        .route("/metrics", get(metrics_text))
+        .with_state(collector)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    collector: Arc<Collector>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, router(collector))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn text(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The body as a stream that fails when the client goes quiet for too long.
+fn body_stream(body: Body, idle: Duration) -> impl Stream<Item = io::Result<Bytes>> + Send {
+    futures::stream::unfold(body.into_data_stream(), move |mut inner| async move {
+        match tokio::time::timeout(idle, inner.next()).await {
+            Ok(Some(Ok(bytes))) => Some((Ok(bytes), inner)),
+            Ok(Some(Err(e))) => Some((Err(io::Error::other(e)), inner)),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(io::Error::new(io::ErrorKind::TimedOut, "client too slow")),
+                inner,
+            )),
+        }
+    })
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body) -> Response {
+    let s = &c.settings;
+    let limits = Limits {
+        wire: s.max_body_mb.saturating_mul(1 << 20),
+        decompressed: s.max_decompressed_mb.saturating_mul(1 << 20),
+        part: s.max_part_mb.saturating_mul(1 << 20),
+    };
+    let content_length =
+        header_str(&headers, header::CONTENT_LENGTH).and_then(|v| v.trim().parse().ok());
+    let parsed = submission::parse(
+        Headers {
+            content_type: header_str(&headers, header::CONTENT_TYPE),
+            content_encoding: header_str(&headers, header::CONTENT_ENCODING),
+            content_length,
+        },
+        Box::pin(body_stream(
+            body,
+            Duration::from_secs(s.idle_timeout_secs.max(1)),
+        )),
+        limits,
+    )
+    .await;
+    let sub = match parsed {
+        Ok(sub) => sub,
+        Err(Rejection::Malformed(reason)) => {
+            c.metrics.crash("discarded", &format!("malformed_{reason}"));
+            info!("discarded: malformed_{reason}");
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("Discarded=malformed_{reason}"),
+            );
+        }
+        Err(Rejection::TooLarge(which)) => {
+            c.metrics.crash("discarded", &format!("too_large_{which}"));
+            info!("discarded: {which} size limit");
+            return text(StatusCode::PAYLOAD_TOO_LARGE, "Discarded=too_large".into());
+        }
+    };
+    c.metrics.bytes(sub.wire_size);
+
+    // The clock is read once: the id's date and submitted_timestamp agree.
+    let now = Utc::now();
+    let (outcome, rule) = c.rules.decide(&sub.annotations);
+    if outcome == Outcome::Reject {
+        c.metrics.crash("rejected", &rule);
+        return text(StatusCode::OK, format!("Discarded=rule_{rule}"));
+    }
+
+    // A client-supplied crash id needs the bearer token; checked after throttling.
+    let id = match sub.annotations.get("uuid") {
+        Some(supplied) => {
+            let token = header_str(&headers, header::AUTHORIZATION)
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim);
+            let allowed = match (&s.api_token, token) {
+                (Some(expected), Some(given)) => {
+                    constant_time_eq(expected.as_bytes(), given.as_bytes())
+                }
+                _ => false,
+            };
+            if !allowed {
+                c.metrics.crash("discarded", "unauthorized_uuid");
+                return text(
+                    StatusCode::UNAUTHORIZED,
+                    "Discarded=unauthorized_uuid".into(),
+                );
+            }
+            match supplied.as_str().map(CrashId::parse) {
+                Some(Ok(id)) => id,
+                _ => {
+                    c.metrics.crash("discarded", "malformed_invalid_uuid");
+                    return text(
+                        StatusCode::BAD_REQUEST,
+                        "Discarded=malformed_invalid_uuid".into(),
+                    );
+                }
+            }
+        }
+        None => {
+            let throttle = match outcome {
+                Outcome::Defer => Throttle::Defer,
+                Outcome::FakeAccept => Throttle::FakeAccept,
+                _ => Throttle::Accept,
+            };
+            CrashId::generate(throttle, now.date_naive())
+        }
+    };
+    let answer = format!("CrashID=bp-{id}\n");
+    if outcome == Outcome::FakeAccept {
+        c.metrics.crash("fake_accepted", &rule);
+        return text(StatusCode::OK, answer);
+    }
+
+    let raw = raw_crash(
+        &c,
+        sub.annotations,
+        &sub.dumps,
+        sub.notes,
+        &id,
+        now,
+        &rule,
+        sub.payload,
+        sub.compressed,
+        sub.wire_size,
+        header_str(&headers, header::USER_AGENT),
+    );
+    let started = Instant::now();
+    let mut saved = false;
+    for attempt in 1..=s.save_tries.max(1) {
+        match c.storage.save_raw_crash(&id, &raw, &sub.dumps).await {
+            Ok(()) => {
+                saved = true;
+                break;
+            }
+            Err(e) => {
+                warn!(crash_id = %id, attempt, "saving failed: {e}");
+                if attempt < s.save_tries {
+                    tokio::time::sleep(Duration::from_millis(50u64 << attempt.min(6))).await;
+                }
+            }
+        }
+    }
+    c.metrics.save_time(started.elapsed());
+    if !saved {
+        c.metrics.save_failed();
+        c.metrics.crash("failed", "save");
+        error!(crash_id = %id, "crash could not be saved");
+        return text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Discarded=save_failed".into(),
+        );
+    }
+    match outcome {
+        Outcome::Defer => c.metrics.crash("deferred", &rule),
+        _ => {
+            c.metrics.crash("accepted", &rule);
+            let started = Instant::now();
+            if let Err(e) = c.publisher.publish(&id).await {
+                c.metrics.publish_failed();
+                warn!(crash_id = %id, "publishing failed (reprocess --missing will find it): {e}");
+            }
+            c.metrics.publish_time(started.elapsed());
+        }
+    }
+    info!(crash_id = %id, rule = %rule, "saved");
+    text(StatusCode::OK, answer)
+}
+
+/// The raw crash of SPEC 2.2: annotations, minus the remove list, plus what
+/// the collector adds. A client-sent `metadata` annotation is overwritten.
+#[allow(clippy::too_many_arguments)]
+fn raw_crash(
+    c: &Collector,
+    mut annotations: Map<String, Value>,
+    dumps: &crate::storage::Dumps,
+    mut notes: Vec<String>,
+    id: &CrashId,
+    now: chrono::DateTime<Utc>,
+    rule: &str,
+    payload: &str,
+    compressed: bool,
+    wire_size: u64,
+    user_agent: Option<&str>,
+) -> Map<String, Value> {
+    for name in &c.settings.remove_annotations {
+        if annotations.remove(name).is_some() {
+            notes.push(format!("Removed {name} from raw crash."));
+        }
+    }
+    let checksums: Map<String, Value> = dumps
+        .iter()
+        .map(|(name, bytes)| {
+            let hex: String = Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            (name.clone(), Value::from(hex))
+        })
+        .collect();
+    annotations.insert(
+        "submitted_timestamp".into(),
+        Value::from(now.to_rfc3339_opts(SecondsFormat::Micros, false)),
+    );
+    annotations.insert("uuid".into(), Value::from(id.as_str()));
+    annotations.insert("version".into(), Value::from(2));
+    annotations.insert(
+        "metadata".into(),
+        json!({
+            "payload": payload,
+            "payload_compressed": if compressed { "1" } else { "0" },
+            "payload_size": wire_size,
+            "collector_notes": notes,
+            "dump_checksums": checksums,
+            "user_agent": user_agent.unwrap_or("None"),
+            "throttle_rule": rule,
+        }),
+    );
+    annotations
+}
+
+async fn heartbeat(State(c): State<Arc<Collector>>) -> Response {
+    let key = format!("heartbeat/{}", uuid::Uuid::new_v4().simple());
+    let mut errors = Vec::new();
+    let objects = c.storage.objects();
+    match objects.put(&key, Bytes::from_static(b"ok")).await {
+        Ok(()) => {
+            let _ = objects.delete(&key).await;
+        }
+        Err(e) => errors.push(format!("storage is not writable: {e}")),
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(json!({ "errors": errors }))).into_response()
+}
+
+async fn version() -> Response {
+    axum::Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "commit": env!("CRASHKIT_COMMIT"),
+        "source": "crashkit",
+    }))
+    .into_response()
+}
+
+async fn metrics_text(State(c): State<Arc<Collector>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        c.metrics.render(),
+    )
+        .into_response()
+}
