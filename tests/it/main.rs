@@ -1,6 +1,7 @@
 //! Integration tests: every test runs the real `crashkit` binary.
 
 mod cli;
+mod collector;
 mod config;
 mod generated;
 mod process;
