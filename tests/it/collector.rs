@@ -105,10 +105,7 @@ pub fn raw_request(addr: &str, request: &[u8]) -> Response {
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
         let size = usize::from_str_radix(std::str::from_utf8(&data[..eol]).unwrap().trim(), 16)
             .unwrap_or(0);
         if size == 0 {
@@ -786,4 +783,25 @@ fn an_unwritable_storage_fails_the_heartbeat_and_the_save() {
         &[],
     );
     assert_eq!(r.status, 500);
+}
+
+#[test]
+fn declared_charsets_are_honoured_and_undecodable_text_is_dropped_with_a_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), &[], &[]);
+    let body = multipart(&[
+        Part::Text("ProductName", "Firefox"),
+        Part::TextTyped("Latin", "text/plain; charset=iso-8859-1", b"caf\xe9"),
+        Part::TextTyped("Klingon", "text/plain; charset=x-klingon", b"\xff\xfe"),
+        Part::TextTyped("BadUtf8", "text/plain", b"\xff"),
+    ]);
+    let id = crash_id(&post(&server.addr, &body, Some(&form()), &[]));
+    let raw = raw_crash(&server.storage, &id);
+    assert_eq!(raw["Latin"], "café");
+    assert!(raw.get("Klingon").is_none() && raw.get("BadUtf8").is_none());
+    let notes = raw["metadata"]["collector_notes"].to_string();
+    assert!(
+        notes.contains("Klingon") && notes.contains("BadUtf8"),
+        "{notes}"
+    );
 }
