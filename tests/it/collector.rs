@@ -689,7 +689,7 @@ result = "accept"
     // Only the accepted crash is published (--print-ids).
     let metrics = raw_request(
         &server.addr,
-        format!("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     )
     .text();
     assert!(
