@@ -6,11 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 seconds="${2:-120}"
-targets="${1:-signature siglist_regex}"
-mkdir -p fuzz/corpus/signature fuzz/corpus/siglist_regex
+targets="${1:-signature siglist_regex submission}"
+mkdir -p fuzz/corpus/signature fuzz/corpus/siglist_regex fuzz/corpus/submission
 if [ -z "$(ls -A fuzz/corpus/signature)" ]; then
   gzip -dc testdata/signature/corpus.jsonl.gz | split -l 1 - fuzz/corpus/signature/seed-
   cp src/signature/lists/*.txt fuzz/corpus/siglist_regex/
+fi
+if [ -z "$(ls -A fuzz/corpus/submission)" ]; then
+  printf -- '--fuzzboundary\r\nContent-Disposition: form-data; name="ProductName"\r\n\r\nFirefox\r\n--fuzzboundary\r\nContent-Disposition: form-data; name="upload_file_minidump"; filename="a.dmp"\r\nContent-Type: application/octet-stream\r\n\r\nMDMP\r\n--fuzzboundary--\r\n' > fuzz/corpus/submission/seed-form
+  printf -- '--fuzzboundary\r\nContent-Disposition: form-data; name="extra"\r\nContent-Type: application/json\r\n\r\n{"a": 1}\r\n--fuzzboundary--\r\n' > fuzz/corpus/submission/seed-json
 fi
 # Address sanitizer needs a nightly compiler; without one, fuzz uninstrumented for memory errors.
 sanitizer=none

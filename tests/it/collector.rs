@@ -805,3 +805,77 @@ fn declared_charsets_are_honoured_and_undecodable_text_is_dropped_with_a_note() 
         "{notes}"
     );
 }
+
+/// Regression guard for the collector's promise: a crash answered with a
+/// CrashID survives `kill -9` right after the answer, and a crash cut off
+/// mid-save never leaves a raw crash behind.
+#[test]
+fn every_answered_crash_survives_kill_9_mid_load() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut server = Server::start(tmp.path(), &[], &[]);
+    let answered: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (addr, answered, stop) = (server.addr.clone(), answered.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut seq = 0u32;
+                while !stop.load(Ordering::SeqCst) {
+                    seq += 1;
+                    let dump: Vec<u8> = (0..64 * 1024u32).map(|i| (i.wrapping_mul(w + 7).wrapping_add(seq)) as u8).collect();
+                    let sha: String = Sha256::digest(&dump).iter().map(|b| format!("{b:02x}")).collect();
+                    let body = multipart(&[Part::Text("Seq", &format!("{w}-{seq}")), Part::File("upload_file_minidump", &dump)]);
+                    let Ok(mut stream) = TcpStream::connect(&addr) else { break };
+                    let head = format!("POST /submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n", form(), body.len());
+                    if stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body)).is_err() {
+                        break;
+                    }
+                    let mut raw = Vec::new();
+                    let _ = stream.read_to_end(&mut raw);
+                    let text = String::from_utf8_lossy(&raw);
+                    if let Some(pos) = text.find("CrashID=bp-") {
+                        let id = text[pos + 11..pos + 47].to_owned();
+                        answered.lock().unwrap().push((id, sha));
+                    } else if raw.is_empty() {
+                        break; // the collector is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    while answered.lock().unwrap().len() < 60 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.child.kill().unwrap(); // SIGKILL, mid-load
+    server.child.wait().unwrap();
+    stop.store(true, Ordering::SeqCst);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let answered = answered.lock().unwrap().clone();
+    assert!(answered.len() >= 60);
+    for (id, sha) in &answered {
+        let raw = raw_crash(&server.storage, id);
+        assert_eq!(raw["metadata"]["dump_checksums"]["upload_file_minidump"], sha.as_str(), "{id}");
+        let dump = std::fs::read(server.storage.join(format!("v1/dump/{id}"))).unwrap();
+        let stored: String = Sha256::digest(&dump).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(&stored, sha, "{id}: dump damaged");
+        assert!(server.storage.join(format!("v1/dump_names/{id}")).is_file());
+    }
+    // Every raw crash in storage, answered or not, is complete.
+    for day in std::fs::read_dir(server.storage.join("v1/raw_crash")).unwrap() {
+        for entry in std::fs::read_dir(day.unwrap().path()).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".tmp-") {
+                continue; // a staged write the kill interrupted: never renamed, never visible
+            }
+            let raw: Value = serde_json::from_slice(&std::fs::read(entry.path()).unwrap()).unwrap();
+            let dump = std::fs::read(server.storage.join(format!("v1/dump/{name}"))).unwrap_or_else(|_| panic!("{name}: raw crash without its dump"));
+            let stored: String = Sha256::digest(&dump).iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(raw["metadata"]["dump_checksums"]["upload_file_minidump"], stored.as_str());
+        }
+    }
+}

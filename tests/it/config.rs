@@ -128,3 +128,22 @@ fn docs_list_every_key() {
         assert!(docs.contains(&format!("`{key}`")), "{key} missing");
     }
 }
+
+#[test]
+fn the_shipped_throttle_example_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = crate::repo().join("examples/throttle-mozilla.toml");
+    let out = run(crashkit(dir.path()).args(["config", "check"]).arg(&file));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_bad_throttle_rule_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crashkit.toml");
+    std::fs::write(&file, "[[throttle]]\nname = \"ok\"\nannotation = \"*\"\nresult = \"accept\"\n\n[[throttle]]\nname = \"two\"\nannotation = \"Version\"\nversion_below = \"1\"\nresult = \"perhaps\"\n").unwrap();
+    let out = run(crashkit(dir.path()).args(["config", "check"]).arg(&file));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("crashkit.toml:10: throttle rule 2: rule two: unknown result \"perhaps\""), "{err}");
+}
