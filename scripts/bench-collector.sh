@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Load test of crashkit collect-serve with Antenna's load-test mix, on the
+# directory backend on local disk. Appends its figures to BENCHMARKS.md.
+# Not a test: nothing here passes or fails.
+#
+#   scripts/bench-collector.sh [SECONDS]      default: 20 s per connection level
+#
+# Mix (Antenna's): 60% 400 KB uncompressed single-dump posts, 10% 150 KB
+# gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB. Load from wrk (Debian's
+# package, installed if missing) with a Lua script choosing a body per request.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-20}"
+command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+cargo build --release --quiet
+crashkit="$PWD/target/release/crashkit"
+work="$(mktemp -d)"
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+python3 - "$work" <<'PY'
+import gzip, os, random, sys
+work = sys.argv[1]
+rng = random.Random(7)
+B = "crashkitbench"
+def body(dumps, annotations_size=2000):
+    out = []
+    out.append(f"--{B}\r\nContent-Disposition: form-data; name=\"ProductName\"\r\n\r\nFirefox\r\n")
+    out.append(f"--{B}\r\nContent-Disposition: form-data; name=\"Version\"\r\n\r\n150.0\r\n")
+    out.append(f"--{B}\r\nContent-Disposition: form-data; name=\"Notes\"\r\n\r\n{'x' * annotations_size}\r\n")
+    data = "".join(out).encode()
+    for name, size in dumps:
+        head = f"--{B}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.dmp\"\r\nContent-Type: application/octet-stream\r\n\r\n".encode()
+        # Minidump-like bytes: part repetitive, part random, like real dumps compress.
+        payload = bytes(rng.getrandbits(8) if i % 3 == 0 else 0 for i in range(size))
+        data += head + payload + b"\r\n"
+    return data + f"--{B}--\r\n".encode()
+bodies = {
+    "plain": body([("upload_file_minidump", 400_000)]),
+    "gzip": None,
+    "four": body([("upload_file_minidump", 250_000), ("upload_file_minidump_browser", 50_000),
+                  ("upload_file_minidump_content", 50_000), ("upload_file_minidump_gpu", 50_000)]),
+    "large": body([("upload_file_minidump", 1_500_000)]),
+}
+# 150 KB on the wire after gzip.
+raw = body([("upload_file_minidump", 210_000)])
+bodies["gzip"] = gzip.compress(raw, 6)
+for k, v in bodies.items():
+    with open(os.path.join(work, k), "wb") as f:
+        f.write(v)
+    print(k, len(v))
+PY
+
+cat > "$work/mix.lua" <<LUA
+local function load(name)
+  local f = assert(io.open("$work/" .. name, "rb")); local d = f:read("*all"); f:close(); return d
+end
+local plain, gz, four, large = load("plain"), load("gzip"), load("four"), load("large")
+local ct = "multipart/form-data; boundary=crashkitbench"
+request = function()
+  local r = math.random(100)
+  if r <= 60 then return wrk.format("POST", "/submit", {["Content-Type"] = ct}, plain)
+  elseif r <= 70 then return wrk.format("POST", "/submit", {["Content-Type"] = ct, ["Content-Encoding"] = "gzip"}, gz)
+  elseif r <= 95 then return wrk.format("POST", "/submit", {["Content-Type"] = ct}, four)
+  else return wrk.format("POST", "/submit", {["Content-Type"] = ct}, large) end
+end
+LUA
+size() { stat -c %s "$work/$1"; }
+mean_kb="$(echo "(0.60*$(size plain) + 0.10*$(size gzip) + 0.25*$(size four) + 0.05*$(size large))/1000" | bc -l)"
+
+rows=()
+for conns in 16 64; do
+  rm -rf "$work/crashes"
+  "$crashkit" -q collect-serve --bind 127.0.0.1:0 --storage "$work/crashes" 2> "$work/server.log" &
+  server=$!
+  for _ in $(seq 1 100); do grep -q "listening on" "$work/server.log" && break; sleep 0.1; done
+  addr="$(grep -o 'http://[0-9.:]*' "$work/server.log" | head -1)"
+  wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$work/mix.lua" "$addr" > "$work/wrk.out"
+  rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
+  kill "$server"; wait "$server" || true; server=""
+  rps="$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")"
+  p50="$(awk '$1=="50%" {print $2}' "$work/wrk.out")"
+  p99="$(awk '$1=="99%" {print $2}' "$work/wrk.out")"
+  errors="$(grep -E 'Non-2xx|Socket errors' "$work/wrk.out" | tr -s ' ' | tr '\n' ';' || true)"
+  stored="$(find "$work/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)"
+  mbs="$(echo "$rps * $mean_kb / 1000" | bc -l)"
+  rows+=("$(printf '| %d | %.0f | %.1f | %s | %s | %.0f MiB | %d | %s |' "$conns" "$rps" "$mbs" "$p50" "$p99" "$(echo "$rss_kb/1024" | bc -l)" "$stored" "${errors:-none}")")
+done
+
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+{
+  echo
+  echo "## collect-serve: $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo
+  echo "wrk (2 threads) for ${seconds} s per row, Antenna's mix (60% 400 KB, 10% 150 KB gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB; mean $(printf '%.0f' "$mean_kb") KB per request) against \`crashkit collect-serve\` (release build) with the directory backend on local disk, every crash fsynced before its answer; load generator and server share the machine's cores."
+  echo
+  echo "| connections | requests/s | MB/s received | p50 latency | p99 latency | peak RSS | crashes stored | errors |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} | tee -a BENCHMARKS.md
