@@ -4,6 +4,8 @@
 # Not a test: nothing here passes or fails.
 #
 #   scripts/bench-collector.sh [SECONDS]      default: 20 s per connection level
+#   STORAGE_PARENT=/dev/shm scripts/bench-collector.sh   storage on tmpfs, to see
+#                                             the collector without the disk
 #
 # Mix (Antenna's): 60% 400 KB uncompressed single-dump posts, 10% 150 KB
 # gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB. Load from wrk (Debian's
@@ -15,8 +17,9 @@ command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 cargo build --release --quiet
 crashkit="$PWD/target/release/crashkit"
 work="$(mktemp -d)"
+store="$(mktemp -d -p "${STORAGE_PARENT:-$work}")"
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work" "$store"; }
 trap cleanup EXIT
 
 python3 - "$work" <<'PY'
@@ -71,8 +74,8 @@ mean_kb="$(echo "(0.60*$(size plain) + 0.10*$(size gzip) + 0.25*$(size four) + 0
 
 rows=()
 for conns in 16 64; do
-  rm -rf "$work/crashes"
-  "$crashkit" -q collect-serve --bind 127.0.0.1:0 --storage "$work/crashes" 2> "$work/server.log" &
+  rm -rf "$store/crashes"
+  "$crashkit" -q collect-serve --bind 127.0.0.1:0 --storage "$store/crashes" 2> "$work/server.log" &
   server=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$work/server.log" && break; sleep 0.1; done
   addr="$(grep -o 'http://[0-9.:]*' "$work/server.log" | head -1)"
@@ -83,7 +86,7 @@ for conns in 16 64; do
   p50="$(awk '$1=="50%" {print $2}' "$work/wrk.out")"
   p99="$(awk '$1=="99%" {print $2}' "$work/wrk.out")"
   errors="$(grep -E 'Non-2xx|Socket errors' "$work/wrk.out" | tr -s ' ' | tr '\n' ';' || true)"
-  stored="$(find "$work/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)"
+  stored="$(find "$store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)"
   mbs="$(echo "$rps * $mean_kb / 1000" | bc -l)"
   rows+=("$(printf '| %d | %.0f | %.1f | %s | %s | %.0f MiB | %d | %s |' "$conns" "$rps" "$mbs" "$p50" "$p99" "$(echo "$rss_kb/1024" | bc -l)" "$stored" "${errors:-none}")")
 done
@@ -93,7 +96,7 @@ cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
   echo
   echo "## collect-serve: $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB"
   echo
-  echo "wrk (2 threads) for ${seconds} s per row, Antenna's mix (60% 400 KB, 10% 150 KB gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB; mean $(printf '%.0f' "$mean_kb") KB per request) against \`crashkit collect-serve\` (release build) with the directory backend on local disk, every crash fsynced before its answer; load generator and server share the machine's cores."
+  echo "wrk (2 threads) for ${seconds} s per row, Antenna's mix (60% 400 KB, 10% 150 KB gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB; mean $(printf '%.0f' "$mean_kb") KB per request) against \`crashkit collect-serve\` (release build) with the directory backend on ${STORAGE_PARENT:+tmpfs ($STORAGE_PARENT), not }local disk, every crash fsynced before its answer; load generator and server share the machine's cores."
   echo
   echo "| connections | requests/s | MB/s received | p50 latency | p99 latency | peak RSS | crashes stored | errors |"
   echo "|---|---|---|---|---|---|---|---|"
