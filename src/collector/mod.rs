@@ -153,6 +153,11 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
                 format!("Discarded=malformed_{reason}"),
             );
         }
+        Err(Rejection::Timeout) => {
+            c.metrics.crash("discarded", "timeout");
+            info!("discarded: the client went quiet mid-body");
+            return text(StatusCode::REQUEST_TIMEOUT, "Discarded=timeout".into());
+        }
         Err(Rejection::TooLarge(which)) => {
             c.metrics.crash("discarded", &format!("too_large_{which}"));
             info!("discarded: {which} size limit");

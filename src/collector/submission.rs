@@ -39,6 +39,8 @@ pub enum Rejection {
     Malformed(&'static str),
     /// HTTP 413: the named limit was exceeded.
     TooLarge(&'static str),
+    /// HTTP 408: the client stopped sending before the body was complete.
+    Timeout,
 }
 
 /// A parsed submission.
@@ -162,7 +164,10 @@ pub async fn parse(
         let reader = tokio_util::io::StreamReader::new(stream);
         let decoder = async_compression::tokio::bufread::GzipDecoder::new(reader);
         let decoded = tokio_util::io::ReaderStream::new(decoder).map_err(|e| {
-            if e.kind() == io::ErrorKind::FileTooLarge {
+            if matches!(
+                e.kind(),
+                io::ErrorKind::FileTooLarge | io::ErrorKind::TimedOut
+            ) {
                 e
             } else {
                 io::Error::new(io::ErrorKind::InvalidData, format!("gzip: {e}"))
@@ -197,6 +202,9 @@ pub async fn parse(
             if let Some(body_error) = failure.lock().ok().and_then(|mut f| f.take()) {
                 if let Some(which) = too_large(&body_error) {
                     return Rejection::TooLarge(which);
+                }
+                if body_error.kind() == io::ErrorKind::TimedOut {
+                    return Rejection::Timeout;
                 }
                 if compressed && body_error.kind() == io::ErrorKind::InvalidData {
                     return Rejection::Malformed("bad_gzip");

@@ -23,12 +23,28 @@ pub struct Server {
 impl Server {
     pub fn start(dir: &Path, env: &[(&str, &str)], extra: &[&str]) -> Server {
         let storage = dir.join("crashes");
+        Server::start_with(dir, storage.to_str().unwrap(), env, extra)
+    }
+
+    /// A collector saving to `storage_url` (a directory or an s3:// URL).
+    pub fn start_with(
+        dir: &Path,
+        storage_url: &str,
+        env: &[(&str, &str)],
+        extra: &[&str],
+    ) -> Server {
+        let storage = PathBuf::from(storage_url);
         let mut cmd = crashkit(dir);
-        cmd.args(["collect-serve", "--bind", "127.0.0.1:0", "--storage"])
-            .arg(&storage)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.args([
+            "collect-serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--storage",
+            storage_url,
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -858,9 +874,16 @@ fn every_answered_crash_survives_kill_9_mid_load() {
     assert!(answered.len() >= 60);
     for (id, sha) in &answered {
         let raw = raw_crash(&server.storage, id);
-        assert_eq!(raw["metadata"]["dump_checksums"]["upload_file_minidump"], sha.as_str(), "{id}");
+        assert_eq!(
+            raw["metadata"]["dump_checksums"]["upload_file_minidump"],
+            sha.as_str(),
+            "{id}"
+        );
         let dump = std::fs::read(server.storage.join(format!("v1/dump/{id}"))).unwrap();
-        let stored: String = Sha256::digest(&dump).iter().map(|b| format!("{b:02x}")).collect();
+        let stored: String = Sha256::digest(&dump)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(&stored, sha, "{id}: dump damaged");
         assert!(server.storage.join(format!("v1/dump_names/{id}")).is_file());
     }
@@ -873,9 +896,126 @@ fn every_answered_crash_survives_kill_9_mid_load() {
                 continue; // a staged write the kill interrupted: never renamed, never visible
             }
             let raw: Value = serde_json::from_slice(&std::fs::read(entry.path()).unwrap()).unwrap();
-            let dump = std::fs::read(server.storage.join(format!("v1/dump/{name}"))).unwrap_or_else(|_| panic!("{name}: raw crash without its dump"));
-            let stored: String = Sha256::digest(&dump).iter().map(|b| format!("{b:02x}")).collect();
-            assert_eq!(raw["metadata"]["dump_checksums"]["upload_file_minidump"], stored.as_str());
+            let dump = std::fs::read(server.storage.join(format!("v1/dump/{name}")))
+                .unwrap_or_else(|_| panic!("{name}: raw crash without its dump"));
+            let stored: String = Sha256::digest(&dump)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(
+                raw["metadata"]["dump_checksums"]["upload_file_minidump"],
+                stored.as_str()
+            );
         }
     }
+}
+
+#[test]
+fn a_client_that_goes_quiet_is_dropped_with_408() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        tmp.path(),
+        &[("CRASHKIT_COLLECTOR_IDLE_TIMEOUT_SECS", "1")],
+        &[],
+    );
+    let body = multipart(&[
+        Part::Text("ProductName", "Slow"),
+        Part::File("upload_file_minidump", &[5u8; 4096]),
+    ]);
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    let head = format!("POST /submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n", form(), body.len());
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body[..body.len() / 2]).unwrap();
+    let mut raw = Vec::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.ends_with("Discarded=timeout"), "{text}");
+}
+
+#[test]
+fn sigterm_finishes_the_request_in_flight_before_exiting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut server = Server::start(tmp.path(), &[], &[]);
+    let body = multipart(&[
+        Part::Text("ProductName", "InFlight"),
+        Part::File("upload_file_minidump", &[9u8; 200_000]),
+    ]);
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    let head = format!("POST /submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n", form(), body.len());
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body[..1000]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "exited with a request in flight"
+    );
+    stream.write_all(&body[1000..]).unwrap();
+    let mut raw = Vec::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    let id = text
+        .split("CrashID=bp-")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{text}"))
+        .trim()
+        .to_owned();
+    assert_eq!(raw_crash(&server.storage, &id)["ProductName"], "InFlight");
+    assert_eq!(terminate(&mut server).code(), Some(0));
+    // And it no longer accepts connections.
+    assert!(TcpStream::connect(&server.addr).is_err());
+}
+
+#[test]
+fn crashes_go_to_s3_and_process_from_there() {
+    let Ok(endpoint) = std::env::var("CRASHKIT_TEST_S3_ENDPOINT") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but CRASHKIT_TEST_S3_ENDPOINT is not"
+        );
+        eprintln!("skipping: CRASHKIT_TEST_S3_ENDPOINT is not set (scripts/test.sh sets it)");
+        return;
+    };
+    let bucket = std::env::var("CRASHKIT_TEST_S3_BUCKET")
+        .unwrap_or_else(|_| "crashkit.conformance.test".into());
+    let url = format!("s3://{bucket}/collector-{}", std::process::id());
+    let tmp = tempfile::tempdir().unwrap();
+    let env = [("CRASHKIT_STORAGE_S3_ENDPOINT", endpoint.as_str())];
+    let server = Server::start_with(tmp.path(), &url, &env, &[]);
+    let dump = dump_bytes();
+    let id = crash_id(&post(
+        &server.addr,
+        &multipart(&[
+            Part::Text("ProductName", "S3"),
+            Part::File("upload_file_minidump", &dump),
+        ]),
+        Some(&form()),
+        &[],
+    ));
+    let symbols = repo().join("testdata/symbols");
+    let out = crate::run(
+        crashkit(tmp.path())
+            .args([
+                "process",
+                "--storage",
+                &url,
+                "--symbols-path",
+                symbols.to_str().unwrap(),
+                &id,
+            ])
+            .env("CRASHKIT_STORAGE_S3_ENDPOINT", &endpoint),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", crate::stderr(&out));
+    assert_eq!(
+        crate::stdout(&out),
+        format!("{id}\tOK\tcrashhelper::crash_null_write\n")
+    );
 }

@@ -145,5 +145,8 @@ fn a_bad_throttle_rule_is_named_with_its_line() {
     let out = run(crashkit(dir.path()).args(["config", "check"]).arg(&file));
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("crashkit.toml:10: throttle rule 2: rule two: unknown result \"perhaps\""), "{err}");
+    assert!(
+        err.contains("crashkit.toml:10: throttle rule 2: rule two: unknown result \"perhaps\""),
+        "{err}"
+    );
 }
