@@ -73,6 +73,17 @@ impl Outcome {
     }
 }
 
+/// The condition keys; a rule has exactly one (none for annotation "*").
+const CONDITIONS: [&str; 7] = [
+    "exists",
+    "equals",
+    "one_of",
+    "regex",
+    "version_below",
+    "version_at_least",
+    "build_older_than_days",
+];
+
 #[derive(Debug, Clone)]
 enum Condition {
     Always,
@@ -155,23 +166,16 @@ impl Rules {
                         .ok_or_else(|| err(format!("`{key}` must be a string"), Some(key))),
                 }
             };
-            const KEYS: [&str; 13] = [
+            const OTHER_KEYS: [&str; 6] = [
                 "name",
                 "annotation",
                 "result",
                 "percent",
                 "otherwise",
-                "exists",
-                "equals",
-                "one_of",
-                "regex",
-                "version_below",
-                "version_at_least",
-                "build_older_than_days",
                 "description",
             ];
             for (key, _) in table.iter() {
-                if !KEYS.contains(&key) {
+                if !OTHER_KEYS.contains(&key) && !CONDITIONS.contains(&key) {
                     return Err(err(
                         format!("unknown key `{key}` in a throttle rule"),
                         Some(key),
@@ -228,18 +232,10 @@ impl Rules {
                 }
                 None => Outcome::Reject,
             };
-            let conditions: Vec<&str> = [
-                "exists",
-                "equals",
-                "one_of",
-                "regex",
-                "version_below",
-                "version_at_least",
-                "build_older_than_days",
-            ]
-            .into_iter()
-            .filter(|k| table.contains_key(k))
-            .collect();
+            let conditions: Vec<&str> = CONDITIONS
+                .into_iter()
+                .filter(|k| table.contains_key(k))
+                .collect();
             let condition = match (annotation.as_str(), conditions.as_slice()) {
                 ("*", []) => Condition::Always,
                 ("*", [k, ..]) => return Err(err(format!("rule {name}: annotation \"*\" takes no condition"), Some(k))),

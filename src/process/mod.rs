@@ -404,43 +404,43 @@ fn times(raw: &RawCrash, pc: &mut ProcessedCrash, notes: &mut Vec<String>, id: O
     pc.insert("install_age".into(), since("InstallTime"));
 }
 
-/// Cuts threads of more than [`MAX_FRAMES`] frames to the first 250 and the
-/// last 249 around a marker frame, so one runaway stack cannot make the
-/// processed crash huge.
+/// Cuts a frame list of more than [`MAX_FRAMES`] frames to the first 250
+/// and the last 249 around a marker frame; returns how many were dropped.
+fn truncate_frames(frames: &mut Vec<Value>) -> Option<usize> {
+    if frames.len() <= MAX_FRAMES {
+        return None;
+    }
+    let dropped = frames.len() - (MAX_FRAMES - 1);
+    let tail = frames.split_off(frames.len() - 249);
+    frames.truncate(250);
+    frames.push(json!({"truncated": {"msg": format!("{dropped} frames truncated")}}));
+    frames.extend(tail);
+    Some(dropped)
+}
+
+/// Cuts every overlong thread (and the crashing-thread copy), so one
+/// runaway stack cannot make the processed crash huge.
 fn truncate_stacks(json_dump: &mut Value, notes: &mut Vec<String>) {
-    let Some(threads) = json_dump.get_mut("threads").and_then(Value::as_array_mut) else {
-        return;
-    };
-    for (i, thread) in threads.iter_mut().enumerate() {
-        let Some(frames) = thread.get_mut("frames").and_then(Value::as_array_mut) else {
-            continue;
-        };
-        if frames.len() <= MAX_FRAMES {
-            continue;
+    if let Some(threads) = json_dump.get_mut("threads").and_then(Value::as_array_mut) {
+        for (i, thread) in threads.iter_mut().enumerate() {
+            let Some(frames) = thread.get_mut("frames").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            if let Some(dropped) = truncate_frames(frames) {
+                thread["truncated"] = Value::from(true);
+                notes.push(format!(
+                    "thread {i}: stack of {} frames truncated to {MAX_FRAMES}",
+                    dropped + MAX_FRAMES - 1
+                ));
+            }
         }
-        let dropped = frames.len() - 499;
-        let tail = frames.split_off(frames.len() - 249);
-        frames.truncate(250);
-        frames.push(json!({"truncated": {"msg": format!("{dropped} frames truncated")}}));
-        frames.extend(tail);
-        thread["truncated"] = Value::from(true);
-        notes.push(format!(
-            "thread {i}: stack of {} frames truncated to {MAX_FRAMES}",
-            dropped + 499
-        ));
     }
     if let Some(frames) = json_dump
         .get_mut("crashing_thread")
         .and_then(|t| t.get_mut("frames"))
         .and_then(Value::as_array_mut)
     {
-        if frames.len() > MAX_FRAMES {
-            let dropped = frames.len() - 499;
-            let tail = frames.split_off(frames.len() - 249);
-            frames.truncate(250);
-            frames.push(json!({"truncated": {"msg": format!("{dropped} frames truncated")}}));
-            frames.extend(tail);
-        }
+        truncate_frames(frames);
     }
 }
 
