@@ -398,6 +398,8 @@ settings! {
         max_decompressed_mb: u64 = 100;
         /// Largest single multipart part (annotation or dump) in MiB; over it: HTTP 413.
         max_part_mb: u64 = 20;
+        /// Submissions whose bodies are read at once; more wait their turn. Bounds memory: each holds up to max_body_mb.
+        max_in_flight: u32 = 16;
         /// Attempts to save a crash (with backoff) before answering HTTP 500.
         save_tries: u32 = 5;
         /// Seconds a client may stay silent while sending its body before the request is dropped.

@@ -56,6 +56,9 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
         Arc::new(NoPublisher)
     };
     let collector = Arc::new(Collector {
+        in_flight: tokio::sync::Semaphore::new(
+            config.settings.collector.max_in_flight.max(1) as usize
+        ),
         storage,
         rules: config.throttle.clone(),
         settings: config.settings.collector.clone(),

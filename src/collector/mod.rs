@@ -65,6 +65,9 @@ impl Publisher for ChannelPublisher {
 
 /// One collector's state.
 pub struct Collector {
+    /// Bounds the submissions read at once (`collector.max_in_flight`), and
+    /// with them the memory that bodies can hold.
+    pub in_flight: tokio::sync::Semaphore,
     pub storage: CrashStorage,
     pub rules: Rules,
     pub settings: CollectorSettings,
@@ -122,6 +125,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body) -> Response {
+    let Ok(_permit) = c.in_flight.acquire().await else {
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Discarded=shutting_down".into(),
+        );
+    };
     let s = &c.settings;
     let limits = Limits {
         wire: s.max_body_mb.saturating_mul(1 << 20),
