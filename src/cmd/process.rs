@@ -280,7 +280,7 @@ async fn one_stored(
             .context("a processing task failed")?;
             // Reprocessing keeps the history of earlier runs.
             if let Ok(previous) = storage.get_processed_crash(&id).await {
-                crate::process::archive_history_pub(&mut pc, &previous);
+                crate::process::archive_history(&mut pc, &previous);
             }
             pc
         }

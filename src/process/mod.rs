@@ -340,13 +340,9 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Keeps the earlier run's notes in `processor_history` when a crash is processed again.
-pub fn archive_history_pub(pc: &mut ProcessedCrash, previous: &ProcessedCrash) {
-    archive_history(pc, previous);
-}
-
-/// Moves the previous run's notes into `processor_history`.
-fn archive_history(pc: &mut ProcessedCrash, previous: &ProcessedCrash) {
+/// Appends the previous run (its notes, signature and time) to
+/// `processor_history`, when a crash is processed or re-signed again.
+pub fn archive_history(pc: &mut ProcessedCrash, previous: &ProcessedCrash) {
     let mut history = previous
         .get("processor_history")
         .and_then(Value::as_array)
