@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
         'crashkit;collect-serve' {
             [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on (collector.bind); port 0 picks a free port')
             [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Where crashes are saved (storage.url): a directory, file:// or s3:// URL')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Publish accepted crashes to this queue (queue.url): a spool directory or redis://host:port/db')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
             [CompletionResult]::new('--print-ids', '--print-ids', [CompletionResultType]::ParameterName, 'Also write each accepted crash id to stdout, one a line, once it is saved')
@@ -142,6 +143,8 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--siglists', '--siglists', [CompletionResultType]::ParameterName, 'Signature lists directory in Socorro''s format (process.siglists); default: built-in lists')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Crashes processed in parallel (process.jobs); default: CPU cores')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Crashes processed in parallel (process.jobs); default: CPU cores')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Run as a long-running worker: pull crash ids from this queue (queue.url; a spool directory or redis://host:port/db), process, save, then ack. Needs --storage (or storage.url). SIGTERM finishes the batch in hand')
+            [CompletionResult]::new('--metrics-addr', '--metrics-addr', [CompletionResultType]::ParameterName, 'With --queue: serve Prometheus metrics (messages by outcome, latency, queue backlog) on this address')
             [CompletionResult]::new('--ruleset', '--ruleset', [CompletionResultType]::ParameterName, 'What to do with stored crashes: process them fully, or only recompute the signature of their stored processed crash')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')

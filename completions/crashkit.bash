@@ -120,7 +120,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__collect__subcmd__serve)
-            opts="-v -q -h -V --bind --storage --print-ids --config --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --bind --storage --print-ids --queue --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +131,10 @@ _crashkit() {
                     return 0
                     ;;
                 --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -492,7 +496,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__process)
-            opts="-j -v -q -h -V --storage --annotations --format --symbols-path --symbols-url --symbols-cache --siglists --jobs --ruleset --config --verbose --quiet --log-format --help --version"
+            opts="-j -v -q -h -V --storage --annotations --format --symbols-path --symbols-url --symbols-cache --siglists --jobs --queue --metrics-addr --ruleset --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,6 +535,14 @@ _crashkit() {
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;collect-serve'= {
             cand --bind 'Address to listen on (collector.bind); port 0 picks a free port'
             cand --storage 'Where crashes are saved (storage.url): a directory, file:// or s3:// URL'
+            cand --queue 'Publish accepted crashes to this queue (queue.url): a spool directory or redis://host:port/db'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
             cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
             cand --print-ids 'Also write each accepted crash id to stdout, one a line, once it is saved'
@@ -128,6 +129,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand --siglists 'Signature lists directory in Socorro''s format (process.siglists); default: built-in lists'
             cand -j 'Crashes processed in parallel (process.jobs); default: CPU cores'
             cand --jobs 'Crashes processed in parallel (process.jobs); default: CPU cores'
+            cand --queue 'Run as a long-running worker: pull crash ids from this queue (queue.url; a spool directory or redis://host:port/db), process, save, then ack. Needs --storage (or storage.url). SIGTERM finishes the batch in hand'
+            cand --metrics-addr 'With --queue: serve Prometheus metrics (messages by outcome, latency, queue backlog) on this address'
             cand --ruleset 'What to do with stored crashes: process them fully, or only recompute the signature of their stored processed crash'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
             cand --log-format 'Log line format on stderr [default: the log.format key, else text]'

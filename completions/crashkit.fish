@@ -40,6 +40,7 @@ complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "generate-assets" 
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l bind -d 'Address to listen on (collector.bind); port 0 picks a free port' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l storage -d 'Where crashes are saved (storage.url): a directory, file:// or s3:// URL' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l queue -d 'Publish accepted crashes to this queue (queue.url): a spool directory or redis://host:port/db' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log aggregation'"
@@ -95,6 +96,8 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l symbols-ur
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l symbols-cache -d 'Download cache for symbol servers (process.symbols_cache_dir)' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l siglists -d 'Signature lists directory in Socorro\'s format (process.siglists); default: built-in lists' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s j -l jobs -d 'Crashes processed in parallel (process.jobs); default: CPU cores' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l queue -d 'Run as a long-running worker: pull crash ids from this queue (queue.url; a spool directory or redis://host:port/db), process, save, then ack. Needs --storage (or storage.url). SIGTERM finishes the batch in hand' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l metrics-addr -d 'With --queue: serve Prometheus metrics (messages by outcome, latency, queue backlog) on this address' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l ruleset -d 'What to do with stored crashes: process them fully, or only recompute the signature of their stored processed crash' -r -f -a "default\t'Stackwalk, derive every field, sign'
 regenerate_signature\t'Recompute only the signature from the stored processed crash'"
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F

@@ -446,6 +446,17 @@ settings! {
         /// Annotation holding the process type (parent, content, gpu, ...).
         process_type_annotation: String = String::from("ProcessType");
     }
+    /// The processing queue between the collector and the workers.
+    [queue] QueueSettings {
+        /// Queue location: a spool directory path or file:///path (embedded), or redis://host:port/db. Unset: no queue. --queue overrides it.
+        url: Option<String> = None;
+        /// Seconds a pulled message is leased to a worker; after that another worker may take it over. Keep it above process.timeout_secs.
+        lease_secs: u64 = 300;
+        /// Deliveries after which a message goes to the dead-letter list instead of being processed again.
+        max_deliveries: u32 = 5;
+        /// Milliseconds an idle worker waits before asking the queue again.
+        poll_interval_ms: u64 = 500;
+    }
     /// Logging on stderr.
     [log] LogSettings {
         /// Log line format: "text" for people, "json" for log aggregation. The --log-format flag overrides it.

@@ -8,7 +8,9 @@ use tracing::info;
 
 use super::ExitStatus;
 use crate::collector::metrics::Metrics;
-use crate::collector::{ChannelPublisher, Collector, NoPublisher, Publisher};
+use crate::collector::{
+    ChannelPublisher, Collector, NoPublisher, Publisher, Publishers, QueuePublisher,
+};
 use crate::config::Config;
 use crate::storage::CrashStorage;
 
@@ -25,19 +27,10 @@ pub struct Args {
     /// Also write each accepted crash id to stdout, one a line, once it is saved.
     #[arg(long)]
     pub print_ids: bool,
-}
 
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
-    info!("shutting down: finishing requests in flight");
+    /// Publish accepted crashes to this queue (queue.url): a spool directory or redis://host:port/db.
+    #[arg(long, value_name = "URL")]
+    pub queue: Option<String>,
 }
 
 pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
@@ -47,13 +40,30 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
     if let Some(url) = &args.storage {
         config.set_flag("storage.url", "--storage", url)?;
     }
+    if let Some(url) = &args.queue {
+        config.set_flag("queue.url", "--queue", url)?;
+    }
     let storage = CrashStorage::open(&config.settings.storage)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     let (tx, rx) = std::sync::mpsc::channel();
-    let publisher: Arc<dyn Publisher> = if args.print_ids {
-        Arc::new(ChannelPublisher(tx))
+    let mut publishers: Vec<Arc<dyn Publisher>> = Vec::new();
+    if let Some(url) = &config.settings.queue.url {
+        let queue = runtime
+            .block_on(crate::queue::open(url))
+            .context("opening the queue")?;
+        publishers.push(Arc::new(QueuePublisher(Arc::from(queue))));
+    }
+    if args.print_ids {
+        publishers.push(Arc::new(ChannelPublisher(tx)));
     } else {
         drop(tx);
-        Arc::new(NoPublisher)
+    }
+    let publisher: Arc<dyn Publisher> = match publishers.len() {
+        0 => Arc::new(NoPublisher),
+        _ => Arc::new(Publishers(publishers)),
     };
     let collector = Arc::new(Collector {
         in_flight: tokio::sync::Semaphore::new(
@@ -65,10 +75,6 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
         publisher,
         metrics: Metrics::default(),
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
     let bind = config.settings.collector.bind.clone();
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(&bind))
@@ -80,7 +86,7 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
     let server = runtime.spawn(crate::collector::serve(
         listener,
         collector,
-        shutdown_signal(),
+        super::shutdown_signal(),
     ));
     // Accepted ids are written here, on this thread, as they come.
     for id in rx {

@@ -70,3 +70,18 @@ pub fn run(
         Command::GenerateAssets(args) => generate_assets::run(args, out),
     }
 }
+
+/// Resolves on SIGTERM or SIGINT: the signal for long-running commands to
+/// finish what they hold and exit.
+pub(crate) async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    tracing::info!("shutting down: finishing the work in hand");
+}

@@ -16,14 +16,15 @@ use breakpad_symbols::Symbolizer;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::Value;
-use tracing::{error, info};
+use tracing::info;
 
 use super::{ExitStatus, UsageError};
 use crate::config::{Config, ProcessSettings};
-use crate::crash_id::{read_ids, CrashId};
+use crate::crash_id::read_ids;
 use crate::process::supervisor::Pool;
 use crate::process::symbols::{CacheSettings, SymbolSource};
-use crate::process::{report, ProcessedCrash, Processor};
+use crate::process::worker::{process_stored_crash, Ruleset};
+use crate::process::{report, Processor};
 use crate::storage::{CrashStorage, Dumps, RawCrash};
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +65,17 @@ pub struct Args {
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<String>,
 
+    /// Run as a long-running worker: pull crash ids from this queue (queue.url;
+    /// a spool directory or redis://host:port/db), process, save, then ack.
+    /// Needs --storage (or storage.url). SIGTERM finishes the batch in hand.
+    #[arg(long, value_name = "URL", conflicts_with = "inputs")]
+    pub queue: Option<String>,
+
+    /// With --queue: serve Prometheus metrics (messages by outcome, latency,
+    /// queue backlog) on this address.
+    #[arg(long, value_name = "ADDR", requires = "queue")]
+    pub metrics_addr: Option<String>,
+
     /// What to do with stored crashes: process them fully, or only recompute
     /// the signature of their stored processed crash.
     #[arg(long, value_enum, default_value_t = Ruleset::Default, requires = "storage")]
@@ -76,15 +88,6 @@ pub enum Format {
     Text,
     /// Processed crashes as JSON Lines.
     Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Ruleset {
-    /// Stackwalk, derive every field, sign.
-    Default,
-    /// Recompute only the signature from the stored processed crash.
-    #[value(name = "regenerate_signature")]
-    RegenerateSignature,
 }
 
 fn apply_flags(args: &Args, config: &mut Config) -> Result<(), crate::config::ConfigError> {
@@ -113,6 +116,9 @@ fn apply_flags(args: &Args, config: &mut Config) -> Result<(), crate::config::Co
     }
     if let Some(url) = &args.storage {
         config.set_flag("storage.url", "--storage", url)?;
+    }
+    if let Some(url) = &args.queue {
+        config.set_flag("queue.url", "--queue", url)?;
     }
     Ok(())
 }
@@ -170,7 +176,10 @@ pub fn run(
     let exe =
         std::env::current_exe().context("finding crashkit's own executable for its workers")?;
     let pool = Arc::new(Pool::new(exe, settings, processor(settings)?)?);
-    if args.storage.is_some() {
+    if args.queue.is_some() {
+        let storage = CrashStorage::open(&config.settings.storage)?;
+        runtime.block_on(process_queue(&args, &config, pool, storage, jobs, out))
+    } else if args.storage.is_some() {
         let storage = CrashStorage::open(&config.settings.storage)?;
         runtime.block_on(process_stored(&args, pool, storage, jobs, input, out))
     } else {
@@ -250,55 +259,6 @@ async fn process_files(
     })
 }
 
-/// One stored crash: read, process (or re-sign), save.
-async fn one_stored(
-    id: CrashId,
-    ruleset: Ruleset,
-    pool: Arc<Pool>,
-    storage: &CrashStorage,
-) -> anyhow::Result<ProcessedCrash> {
-    let pc = match ruleset {
-        Ruleset::Default => {
-            let raw = storage
-                .get_raw_crash(&id)
-                .await
-                .context("reading the raw crash")?;
-            // A crash whose dumps cannot be read is still processed: without them.
-            let dumps = match storage.get_dumps(&id).await {
-                Ok(d) => d,
-                Err(e) => {
-                    error!(crash_id = %id, "reading dumps: {e}");
-                    Dumps::new()
-                }
-            };
-            let worker_id = id.clone();
-            let worker_pool = pool.clone();
-            let mut pc = tokio::task::spawn_blocking(move || {
-                worker_pool.process(Some(&worker_id), &raw, &dumps)
-            })
-            .await
-            .context("a processing task failed")?;
-            // Reprocessing keeps the history of earlier runs.
-            if let Ok(previous) = storage.get_processed_crash(&id).await {
-                crate::process::archive_history(&mut pc, &previous);
-            }
-            pc
-        }
-        Ruleset::RegenerateSignature => {
-            let previous = storage
-                .get_processed_crash(&id)
-                .await
-                .context("reading the processed crash")?;
-            pool.local().regenerate_signature(&previous)
-        }
-    };
-    storage
-        .save_processed_crash(&id, &pc)
-        .await
-        .context("saving the processed crash")?;
-    Ok(pc)
-}
-
 async fn process_stored(
     args: &Args,
     pool: Arc<Pool>,
@@ -325,7 +285,7 @@ async fn process_stored(
             let pool = pool.clone();
             let storage = storage.clone();
             tokio::spawn(async move {
-                let result = one_stored(id.clone(), ruleset, pool, &storage).await;
+                let result = process_stored_crash(id.clone(), ruleset, pool, &storage).await;
                 (id, result)
             })
         })
@@ -369,6 +329,84 @@ async fn process_stored(
     } else {
         ExitStatus::Success
     })
+}
+
+async fn process_queue(
+    args: &Args,
+    config: &Config,
+    pool: Arc<Pool>,
+    storage: CrashStorage,
+    jobs: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    let url = config.settings.queue.url.clone().unwrap_or_default();
+    let queue: Arc<dyn crate::queue::Queue> = Arc::from(
+        crate::queue::open(&url)
+            .await
+            .context("opening the queue")?,
+    );
+    let q = &config.settings.queue;
+    let metrics = Arc::new(crate::process::worker::WorkerMetrics::default());
+    if let Some(addr) = &args.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("metrics address {addr}"))?;
+        eprintln!(
+            "crashkit process: metrics on http://{}/metrics",
+            listener.local_addr()?
+        );
+        let (queue, metrics) = (queue.clone(), metrics.clone());
+        let app = axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(move || {
+                let (queue, metrics) = (queue.clone(), metrics.clone());
+                async move { metrics.render(queue.as_ref()).await }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+    }
+    let worker = crate::process::worker::QueueWorker {
+        queue,
+        pool,
+        storage,
+        jobs,
+        lease: Duration::from_secs(q.lease_secs.max(1)),
+        max_deliveries: q.max_deliveries,
+        poll: Duration::from_millis(q.poll_interval_ms.max(10)),
+        metrics,
+    };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopper = stop.clone();
+    tokio::spawn(async move {
+        super::shutdown_signal().await;
+        stopper.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    info!(queue = %url, "worker started");
+    eprintln!("crashkit process: worker pulling from {url}");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let run = worker.run(stop, move |h| {
+        let line = format!(
+            "{}\t{}\t{}",
+            h.crash_id.as_ref().map_or("-", |c| c.as_str()),
+            h.outcome,
+            h.signature.unwrap_or_default()
+        );
+        let _ = tx.send(line);
+    });
+    // One line per handled message, written as it happens; the stream ends
+    // when the worker (which holds the sender) stops.
+    let writer = async {
+        while let Some(line) = rx.recv().await {
+            writeln!(out, "{line}")?;
+            out.flush()?;
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    let (ran, wrote) = tokio::join!(run, writer);
+    ran?;
+    wrote?;
+    info!("worker stopped");
+    Ok(ExitStatus::Success)
 }
 
 fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {

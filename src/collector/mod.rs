@@ -53,6 +53,39 @@ impl Publisher for NoPublisher {
     }
 }
 
+/// Publishes accepted crashes to the standard processing queue.
+pub struct QueuePublisher(pub Arc<dyn crate::queue::Queue>);
+
+#[async_trait]
+impl Publisher for QueuePublisher {
+    async fn publish(&self, id: &CrashId) -> Result<(), String> {
+        let message = crate::queue::Message::new(id.clone(), None);
+        crate::queue::publish(self.0.as_ref(), crate::queue::QueueName::Standard, &message)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Publishes to several publishers (the queue and `--print-ids`).
+pub struct Publishers(pub Vec<Arc<dyn Publisher>>);
+
+#[async_trait]
+impl Publisher for Publishers {
+    async fn publish(&self, id: &CrashId) -> Result<(), String> {
+        let mut errors = Vec::new();
+        for p in &self.0 {
+            if let Err(e) = p.publish(id).await {
+                errors.push(e);
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+}
+
 /// Sends each id to a channel (`--print-ids` writes them to stdout).
 pub struct ChannelPublisher(pub std::sync::mpsc::Sender<CrashId>);
 

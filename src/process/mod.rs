@@ -12,6 +12,7 @@
 pub mod report;
 pub mod supervisor;
 pub mod symbols;
+pub mod worker;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
