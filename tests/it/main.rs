@@ -5,6 +5,7 @@ mod collector;
 mod config;
 mod generated;
 mod process;
+mod queue;
 mod signature;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,303 @@
+//! The queue end to end: collector, workers and queue as real processes,
+//! on the spool directory and on Redis Streams.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crashkit::queue::{self, Message, QueueName};
+use serde_json::Value;
+
+use crate::collector::{crash_id, form, multipart, post, Part, Server};
+use crate::crashkit;
+
+/// The queue URLs to test: a spool directory always, Redis when configured
+/// (required in CI).
+fn queue_urls(dir: &Path) -> Vec<String> {
+    let mut urls = vec![dir.join("spool").display().to_string()];
+    match std::env::var("CRASHKIT_TEST_REDIS_URL") {
+        Ok(url) => urls.push(format!("{url}?prefix=it-{}", uuid::Uuid::new_v4().simple())),
+        Err(_) => assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but CRASHKIT_TEST_REDIS_URL is not"
+        ),
+    }
+    urls
+}
+
+/// A `crashkit process --queue` worker whose output lines are collected.
+struct Worker {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Worker {
+    fn start(dir: &Path, queue: &str, storage: &Path, env: &[(&str, &str)]) -> Worker {
+        let mut cmd = crashkit(dir);
+        cmd.args(["process", "--queue", queue, "--storage"])
+            .arg(storage)
+            .args(["--jobs", "2"])
+            .env("CRASHKIT_QUEUE_POLL_INTERVAL_MS", "50")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Worker { child, lines }
+    }
+
+    fn handled(&self) -> usize {
+        self.lines.lock().unwrap().len()
+    }
+
+    fn sigterm(&mut self) -> std::process::ExitStatus {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn backlog(url: &str) -> u64 {
+    runtime().block_on(async {
+        let q = queue::open(url).await.unwrap();
+        let mut total = 0;
+        for name in QueueName::ALL {
+            total += q.backlog(name).await.unwrap();
+        }
+        total
+    })
+}
+
+fn dead_letters(url: &str) -> Vec<String> {
+    runtime().block_on(async {
+        queue::open(url)
+            .await
+            .unwrap()
+            .dead_letters()
+            .await
+            .unwrap()
+    })
+}
+
+fn processed(storage: &Path, id: &str) -> Option<Value> {
+    std::fs::read(storage.join(format!("v1/processed_crash/{id}")))
+        .ok()
+        .map(|b| serde_json::from_slice(&b).unwrap())
+}
+
+/// Regression guard for the weekend lost to a publisher that exited before
+/// its acks: crashes come back only if they were not finished, never forever.
+#[test]
+fn collector_and_two_workers_survive_kill_9_without_loops() {
+    let base = tempfile::tempdir().unwrap();
+    for url in queue_urls(base.path()) {
+        let tmp = tempfile::tempdir().unwrap();
+        let server = Server::start(tmp.path(), &[], &["--queue", &url]);
+        let storage = server.storage.clone();
+        let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
+        let env = [("CRASHKIT_QUEUE_LEASE_SECS", "3")];
+        let mut first = Worker::start(tmp.path(), &url, &storage, &env);
+        let second = Worker::start(tmp.path(), &url, &storage, &env);
+        let mut ids = Vec::new();
+        for i in 0..500 {
+            let body = multipart(&[
+                Part::Text("Seq", &i.to_string()),
+                Part::File("upload_file_minidump", &dump),
+            ]);
+            ids.push(crash_id(&post(&server.addr, &body, Some(&form()), &[])));
+            if i == 150 {
+                // Kill one worker mid-load, then start it again.
+                wait_until("the first worker to work", Duration::from_secs(60), || {
+                    first.handled() > 10
+                });
+                first.child.kill().unwrap();
+                first.child.wait().unwrap();
+                first = Worker::start(tmp.path(), &url, &storage, &env);
+            }
+        }
+        wait_until(
+            "every crash to be processed",
+            Duration::from_secs(300),
+            || ids.iter().all(|id| processed(&storage, id).is_some()) && backlog(&url) == 0,
+        );
+        drop(first);
+        drop(second);
+        let mut runs = 0;
+        for id in &ids {
+            let pc = processed(&storage, id).unwrap();
+            assert_eq!(pc["uuid"], id.as_str());
+            runs += 1 + pc["processor_history"].as_array().unwrap().len();
+        }
+        assert_eq!(backlog(&url), 0, "{url}: queue not empty");
+        assert!(dead_letters(&url).is_empty(), "{url}: dead letters");
+        // At most the killed worker's batch in flight (2) is processed twice.
+        assert!(
+            runs <= 500 + 2,
+            "{url}: {runs} processing runs for 500 crashes"
+        );
+    }
+}
+
+#[test]
+fn sigterm_acks_what_was_finished_and_nothing_runs_twice() {
+    let base = tempfile::tempdir().unwrap();
+    for url in queue_urls(base.path()) {
+        let tmp = tempfile::tempdir().unwrap();
+        let storage = tmp.path().join("crashes");
+        let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
+        let server = Server::start_with(
+            tmp.path(),
+            storage.to_str().unwrap(),
+            &[],
+            &["--queue", &url],
+        );
+        let ids: Vec<String> = (0..30)
+            .map(|i| {
+                crash_id(&post(
+                    &server.addr,
+                    &multipart(&[
+                        Part::Text("Seq", &i.to_string()),
+                        Part::File("upload_file_minidump", &dump),
+                    ]),
+                    Some(&form()),
+                    &[],
+                ))
+            })
+            .collect();
+        let mut worker = Worker::start(tmp.path(), &url, &storage, &[]);
+        wait_until("some crashes processed", Duration::from_secs(60), || {
+            worker.handled() >= 3
+        });
+        assert_eq!(worker.sigterm().code(), Some(0));
+        let finished: Vec<String> = worker
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| l[..36].to_owned())
+            .collect();
+        assert!(
+            !finished.is_empty() && finished.len() < 30,
+            "{}",
+            finished.len()
+        );
+        let again = Worker::start(tmp.path(), &url, &storage, &[]);
+        wait_until("the rest processed", Duration::from_secs(120), || {
+            backlog(&url) == 0 && again.handled() + finished.len() >= 30
+        });
+        let second: Vec<String> = again
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| l[..36].to_owned())
+            .collect();
+        for id in &finished {
+            assert!(
+                !second.contains(id),
+                "{id} was processed again after SIGTERM"
+            );
+        }
+        for id in &ids {
+            let pc = processed(&storage, id).unwrap_or_else(|| panic!("{id} not processed"));
+            assert_eq!(
+                pc["processor_history"].as_array().unwrap().len(),
+                0,
+                "{id} processed twice"
+            );
+        }
+    }
+}
+
+#[test]
+fn missing_crashes_are_acked_and_poison_is_dead_lettered() {
+    let base = tempfile::tempdir().unwrap();
+    for url in queue_urls(base.path()) {
+        let tmp = tempfile::tempdir().unwrap();
+        let storage = tmp.path().join("crashes");
+        let missing = "aaaaaaaa-0000-4000-8000-000000261126";
+        let poison = "bbbbbbbb-0000-4000-8000-000000261126";
+        runtime().block_on(async {
+            let q = queue::open(&url).await.unwrap();
+            q.publish_raw(QueueName::Standard, "test").await.unwrap();
+            queue::publish(
+                q.as_ref(),
+                QueueName::Standard,
+                &Message::new(missing.parse().unwrap(), None),
+            )
+            .await
+            .unwrap();
+            queue::publish(
+                q.as_ref(),
+                QueueName::Priority,
+                &Message::new(poison.parse().unwrap(), None),
+            )
+            .await
+            .unwrap();
+            // The poison message has already been delivered 5 times to
+            // workers that died on it: each lease ran out without an ack.
+            for _ in 0..5 {
+                let got = q.pull(1, Duration::from_millis(100)).await.unwrap();
+                assert_eq!(got[0].message().unwrap().crash_id.as_str(), poison);
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        });
+        let worker = Worker::start(
+            tmp.path(),
+            &url,
+            &storage,
+            &[("CRASHKIT_QUEUE_LEASE_SECS", "1")],
+        );
+        wait_until("three messages handled", Duration::from_secs(60), || {
+            worker.handled() >= 3
+        });
+        let lines = worker.lines.lock().unwrap().clone();
+        assert!(
+            lines.contains(&format!("{poison}\tdead_letter\t")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&format!("{missing}\tmissing\t")),
+            "{lines:?}"
+        );
+        assert!(lines.contains(&"-\ttest\t".to_string()), "{lines:?}");
+        drop(worker);
+        assert_eq!(backlog(&url), 0);
+        assert_eq!(
+            dead_letters(&url),
+            vec![Message::new(poison.parse().unwrap(), None).encode()]
+        );
+    }
+}
