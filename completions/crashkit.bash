@@ -34,6 +34,9 @@ _crashkit() {
             crashkit,process-worker)
                 cmd="crashkit__subcmd__process__subcmd__worker"
                 ;;
+            crashkit,reprocess)
+                cmd="crashkit__subcmd__reprocess"
+                ;;
             crashkit,signature)
                 cmd="crashkit__subcmd__signature"
                 ;;
@@ -79,6 +82,9 @@ _crashkit() {
             crashkit__subcmd__help,process-worker)
                 cmd="crashkit__subcmd__help__subcmd__process__subcmd__worker"
                 ;;
+            crashkit__subcmd__help,reprocess)
+                cmd="crashkit__subcmd__help__subcmd__reprocess"
+                ;;
             crashkit__subcmd__help,signature)
                 cmd="crashkit__subcmd__help__subcmd__signature"
                 ;;
@@ -98,7 +104,7 @@ _crashkit() {
 
     case "${cmd}" in
         crashkit)
-            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve config process signature process-worker generate-assets help"
+            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve config process reprocess signature process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,7 +348,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help)
-            opts="collect-serve config process signature process-worker generate-assets help"
+            opts="collect-serve config process reprocess signature process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -481,6 +487,20 @@ _crashkit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        crashkit__subcmd__help__subcmd__reprocess)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         crashkit__subcmd__help__subcmd__signature)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -572,6 +592,52 @@ _crashkit() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__reprocess)
+            opts="-v -q -h -V --queue --priority --ruleset --dry-run --rate --allow-many --missing --date --storage --api --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ruleset)
+                    COMPREPLY=($(compgen -W "default regenerate_signature" -- "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --date)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand collect-serve 'Run the crash collector: an HTTP server crash reporters post to'
             cand config 'Show, check and document the configuration'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
+            cand reprocess 'Send crashes back through processing'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
@@ -143,6 +144,28 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'crashkit;reprocess'= {
+            cand --queue 'The queue to publish to (queue.url): a spool directory or redis://host:port/db'
+            cand --ruleset 'What the workers do with these crashes'
+            cand --rate 'At most this many ids per second (0: no limit)'
+            cand --date 'The day for --missing (YYYY-MM-DD, the date in the crash ids)'
+            cand --storage 'Storage for --missing (storage.url)'
+            cand --api 'Post to a Crash Stats instance instead (e.g. https://crash-stats.example.org), with the token from CRASHSTATS_API_TOKEN in the Auth-Token header'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand --priority 'Publish to the priority queue instead of the reprocessing queue'
+            cand --dry-run 'Print the ids that would be sent, send nothing'
+            cand --allow-many 'Allow more than 10,000 ids in one run'
+            cand --missing 'Find the crashes of --date that have a raw crash but no processed crash'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'crashkit;signature'= {
             cand --siglists 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
@@ -185,6 +208,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand collect-serve 'Run the crash collector: an HTTP server crash reporters post to'
             cand config 'Show, check and document the configuration'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
+            cand reprocess 'Send crashes back through processing'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
@@ -204,6 +228,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help;config;docs'= {
         }
         &'crashkit;help;process'= {
+        }
+        &'crashkit;help;reprocess'= {
         }
         &'crashkit;help;signature'= {
         }

@@ -34,6 +34,7 @@ complete -c crashkit -n "__fish_crashkit_needs_command" -s V -l version -d 'Prin
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "config" -d 'Show, check and document the configuration'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "reprocess" -d 'Send crashes back through processing'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
@@ -107,6 +108,24 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s v -l verbo
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l queue -d 'The queue to publish to (queue.url): a spool directory or redis://host:port/db' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l ruleset -d 'What the workers do with these crashes' -r -f -a "default\t'Stackwalk, derive every field, sign'
+regenerate_signature\t'Recompute only the signature from the stored processed crash'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l rate -d 'At most this many ids per second (0: no limit)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l date -d 'The day for --missing (YYYY-MM-DD, the date in the crash ids)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l storage -d 'Storage for --missing (storage.url)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l api -d 'Post to a Crash Stats instance instead (e.g. https://crash-stats.example.org), with the token from CRASHSTATS_API_TOKEN in the Auth-Token header' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l priority -d 'Publish to the priority queue instead of the reprocessing queue'
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l dry-run -d 'Print the ids that would be sent, send nothing'
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l allow-many -d 'Allow more than 10,000 ids in one run'
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -l missing -d 'Find the crashes of --date that have a raw crash but no processed crash'
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -s V -l version -d 'Print version'
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -l siglists -d 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit\'s built-in lists' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
@@ -130,13 +149,14 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s v 
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s V -l version -d 'Print version'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process signature process-worker generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "reprocess" -d 'Send crashes back through processing'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'

@@ -73,6 +73,14 @@ pub enum Command {
     /// saves v1/processed_crash/<id>, one result line per crash.
     Process(cmd::process::Args),
 
+    /// Send crashes back through processing.
+    ///
+    /// Crash ids from arguments or stdin, or --missing --date D (raw crashes
+    /// of day D without a processed crash), go to the reprocessing queue
+    /// (--priority: the priority queue), or with --api to a Crash Stats
+    /// /api/Reprocessing/ endpoint. More than 10,000 need --allow-many.
+    Reprocess(cmd::reprocess::Args),
+
     /// Generate Socorro crash signatures from crash data on stdin.
     ///
     /// Input: one JSON object or JSON Lines, each a processed crash (with

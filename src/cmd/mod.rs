@@ -7,6 +7,7 @@ pub mod config;
 pub mod generate_assets;
 pub mod process;
 pub mod process_worker;
+pub mod reprocess;
 pub mod signature;
 
 use std::io::{BufRead, Write};
@@ -66,6 +67,7 @@ pub fn run(
         Command::Signature(args) => signature::run(args, input, out),
         Command::Process(args) => process::run(args, config, input, out),
         Command::ProcessWorker(args) => process_worker::run(args, input, out),
+        Command::Reprocess(args) => reprocess::run(args, config, input, out),
         Command::Config(args) => config::run(args, &config, out),
         Command::GenerateAssets(args) => generate_assets::run(args, out),
     }

@@ -6,6 +6,7 @@ mod config;
 mod generated;
 mod process;
 mod queue;
+mod reprocess;
 mod signature;
 
 use std::path::{Path, PathBuf};
