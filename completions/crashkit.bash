@@ -126,7 +126,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__collect__subcmd__serve)
-            opts="-v -q -h -V --bind --storage --print-ids --queue --config --verbose --quiet --log-format --help --version"
+            opts="-j -v -q -h -V --bind --storage --print-ids --queue --process --jobs --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,6 +141,14 @@ _crashkit() {
                     return 0
                     ;;
                 --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

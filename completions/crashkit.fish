@@ -42,10 +42,12 @@ complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "help" -d 'Print t
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l bind -d 'Address to listen on (collector.bind); port 0 picks a free port' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l storage -d 'Where crashes are saved (storage.url): a directory, file:// or s3:// URL' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l queue -d 'Publish accepted crashes to this queue (queue.url): a spool directory or redis://host:port/db' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s j -l jobs -d 'With --process: crashes processed at once (process.jobs; default: cores)' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log aggregation'"
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l print-ids -d 'Also write each accepted crash id to stdout, one a line, once it is saved'
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l process -d 'Also process the crashes in this process: the single-node pipeline. Workers pull from the queue (default: a spool directory ./spool)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s h -l help -d 'Print help (see more with \'--help\')'

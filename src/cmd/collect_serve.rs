@@ -1,6 +1,7 @@
 //! `crashkit collect-serve`: the crash collector.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -31,6 +32,15 @@ pub struct Args {
     /// Publish accepted crashes to this queue (queue.url): a spool directory or redis://host:port/db.
     #[arg(long, value_name = "URL")]
     pub queue: Option<String>,
+
+    /// Also process the crashes in this process: the single-node pipeline.
+    /// Workers pull from the queue (default: a spool directory ./spool).
+    #[arg(long)]
+    pub process: bool,
+
+    /// With --process: crashes processed at once (process.jobs; default: cores).
+    #[arg(long, short = 'j', value_name = "N", requires = "process")]
+    pub jobs: Option<String>,
 }
 
 pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
@@ -43,6 +53,12 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
     if let Some(url) = &args.queue {
         config.set_flag("queue.url", "--queue", url)?;
     }
+    if args.process && config.settings.queue.url.is_none() {
+        config.set_flag("queue.url", "--process", "./spool")?;
+    }
+    if let Some(jobs) = &args.jobs {
+        config.set_flag("process.jobs", "--jobs", jobs)?;
+    }
     let storage = CrashStorage::open(&config.settings.storage)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -50,11 +66,15 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
         .context("starting the runtime")?;
     let (tx, rx) = std::sync::mpsc::channel();
     let mut publishers: Vec<Arc<dyn Publisher>> = Vec::new();
+    let mut queue: Option<Arc<dyn crate::queue::Queue>> = None;
     if let Some(url) = &config.settings.queue.url {
-        let queue = runtime
-            .block_on(crate::queue::open(url))
-            .context("opening the queue")?;
-        publishers.push(Arc::new(QueuePublisher(Arc::from(queue))));
+        let opened: Arc<dyn crate::queue::Queue> = Arc::from(
+            runtime
+                .block_on(crate::queue::open(url))
+                .context("opening the queue")?,
+        );
+        publishers.push(Arc::new(QueuePublisher(opened.clone())));
+        queue = Some(opened);
     }
     if args.print_ids {
         publishers.push(Arc::new(ChannelPublisher(tx)));
@@ -65,6 +85,7 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
         0 => Arc::new(NoPublisher),
         _ => Arc::new(Publishers(publishers)),
     };
+    let worker_storage = storage.clone();
     let collector = Arc::new(Collector {
         in_flight: tokio::sync::Semaphore::new(
             config.settings.collector.max_in_flight.max(1) as usize
@@ -83,11 +104,37 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
     // Scripts and tests read this line to find the port.
     eprintln!("crashkit collect-serve: listening on http://{addr}");
     info!(%addr, storage = %collector.storage.objects().location(), rules = collector.rules.len(), "collector started");
-    let server = runtime.spawn(crate::collector::serve(
-        listener,
-        collector,
-        super::shutdown_signal(),
-    ));
+    // One signal stops both the server and, with --process, the workers.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let stopper = stop.clone();
+    runtime.spawn(async move {
+        super::shutdown_signal().await;
+        stopper.store(true, Ordering::SeqCst);
+        let _ = stop_tx.send(true);
+    });
+    let shutdown = async move {
+        let _ = stop_rx.wait_for(|stopped| *stopped).await;
+    };
+    let server = runtime.spawn(crate::collector::serve(listener, collector, shutdown));
+    let workers = match (args.process, queue) {
+        (true, Some(queue)) => {
+            let pool = super::process::worker_pool(&config)?;
+            let metrics = Arc::new(crate::process::worker::WorkerMetrics::default());
+            let jobs = super::process::jobs(&config);
+            let worker =
+                super::process::queue_worker(&config, queue, pool, worker_storage, jobs, metrics)?;
+            info!(jobs, "processing in this process");
+            Some(runtime.spawn(async move {
+                worker
+                    .run(stop, |h| {
+                        info!(crash_id = ?h.crash_id.as_ref().map(|c| c.to_string()), outcome = h.outcome, signature = h.signature.as_deref().unwrap_or(""), "handled");
+                    })
+                    .await
+            }))
+        }
+        _ => None,
+    };
     // Accepted ids are written here, on this thread, as they come.
     for id in rx {
         writeln!(out, "{id}")?;
@@ -97,5 +144,10 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
         .block_on(server)
         .context("the server task failed")?
         .context("serving")?;
+    if let Some(workers) = workers {
+        runtime
+            .block_on(workers)
+            .context("the worker task failed")??;
+    }
     Ok(ExitStatus::Success)
 }

@@ -161,21 +161,13 @@ pub fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     apply_flags(&args, &mut config)?;
-    let jobs = config
-        .settings
-        .process
-        .jobs
-        .map(|j| j.max(1) as usize)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let jobs = jobs(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(jobs)
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let settings = &config.settings.process;
-    let exe =
-        std::env::current_exe().context("finding crashkit's own executable for its workers")?;
-    let pool = Arc::new(Pool::new(exe, settings, processor(settings)?)?);
+    let pool = worker_pool(&config)?;
     if args.queue.is_some() {
         let storage = CrashStorage::open(&config.settings.storage)?;
         runtime.block_on(process_queue(&args, &config, pool, storage, jobs, out))
@@ -331,6 +323,46 @@ async fn process_stored(
     })
 }
 
+/// The pool of processing workers the configuration describes.
+pub fn worker_pool(config: &Config) -> anyhow::Result<Arc<Pool>> {
+    let settings = &config.settings.process;
+    let exe =
+        std::env::current_exe().context("finding crashkit's own executable for its workers")?;
+    Ok(Arc::new(Pool::new(exe, settings, processor(settings)?)?))
+}
+
+/// A queue worker with the queue settings of `config`.
+pub fn queue_worker(
+    config: &Config,
+    queue: Arc<dyn crate::queue::Queue>,
+    pool: Arc<Pool>,
+    storage: CrashStorage,
+    jobs: usize,
+    metrics: Arc<crate::process::worker::WorkerMetrics>,
+) -> anyhow::Result<crate::process::worker::QueueWorker> {
+    let q = &config.settings.queue;
+    Ok(crate::process::worker::QueueWorker {
+        queue,
+        pool,
+        storage,
+        jobs,
+        lease: Duration::from_secs(q.lease_secs.max(1)),
+        max_deliveries: q.max_deliveries,
+        poll: Duration::from_millis(q.poll_interval_ms.max(10)),
+        metrics,
+    })
+}
+
+/// `process.jobs`, or the number of cores.
+pub fn jobs(config: &Config) -> usize {
+    config
+        .settings
+        .process
+        .jobs
+        .map(|j| j.max(1) as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
 async fn process_queue(
     args: &Args,
     config: &Config,
@@ -345,7 +377,6 @@ async fn process_queue(
             .await
             .context("opening the queue")?,
     );
-    let q = &config.settings.queue;
     let metrics = Arc::new(crate::process::worker::WorkerMetrics::default());
     if let Some(addr) = &args.metrics_addr {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -365,16 +396,7 @@ async fn process_queue(
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
     }
-    let worker = crate::process::worker::QueueWorker {
-        queue,
-        pool,
-        storage,
-        jobs,
-        lease: Duration::from_secs(q.lease_secs.max(1)),
-        max_deliveries: q.max_deliveries,
-        poll: Duration::from_millis(q.poll_interval_ms.max(10)),
-        metrics,
-    };
+    let worker = queue_worker(config, queue, pool, storage, jobs, metrics)?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopper = stop.clone();
     tokio::spawn(async move {

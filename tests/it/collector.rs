@@ -728,7 +728,7 @@ result = "accept"
     assert_eq!(printed, format!("{accepted}\n"));
 }
 
-fn terminate(server: &mut Server) -> std::process::ExitStatus {
+pub fn terminate(server: &mut Server) -> std::process::ExitStatus {
     unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
     for _ in 0..200 {
         if let Some(status) = server.child.try_wait().unwrap() {

@@ -301,3 +301,44 @@ fn missing_crashes_are_acked_and_poison_is_dead_lettered() {
         );
     }
 }
+
+#[test]
+fn collect_serve_process_is_a_single_node_pipeline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let symbols = crate::repo().join("testdata/symbols");
+    let spool = tmp.path().join("spool");
+    let mut server = Server::start(
+        tmp.path(),
+        &[
+            ("CRASHKIT_PROCESS_SYMBOLS_PATHS", symbols.to_str().unwrap()),
+            ("CRASHKIT_QUEUE_POLL_INTERVAL_MS", "50"),
+        ],
+        &[
+            "--process",
+            "--queue",
+            spool.to_str().unwrap(),
+            "--jobs",
+            "2",
+        ],
+    );
+    let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
+    let id = crash_id(&post(
+        &server.addr,
+        &multipart(&[
+            Part::Text("ProductName", "One"),
+            Part::File("upload_file_minidump", &dump),
+        ]),
+        Some(&form()),
+        &[],
+    ));
+    let storage = server.storage.clone();
+    wait_until("the crash to be processed", Duration::from_secs(60), || {
+        processed(&storage, &id).is_some()
+    });
+    assert_eq!(
+        processed(&storage, &id).unwrap()["signature"],
+        "crashhelper::crash_null_write"
+    );
+    assert_eq!(backlog(spool.to_str().unwrap()), 0);
+    assert_eq!(crate::collector::terminate(&mut server).code(), Some(0));
+}
