@@ -94,6 +94,7 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
         rules: config.throttle.clone(),
         settings: config.settings.collector.clone(),
         publisher,
+        queue: queue.clone(),
         metrics: Metrics::default(),
     });
     let bind = config.settings.collector.bind.clone();

@@ -105,6 +105,8 @@ pub struct Collector {
     pub rules: Rules,
     pub settings: CollectorSettings,
     pub publisher: Arc<dyn Publisher>,
+    /// The processing queue, when there is one, for the heartbeat.
+    pub queue: Option<Arc<dyn crate::queue::Queue>>,
     pub metrics: Metrics,
 }
 
@@ -377,6 +379,11 @@ async fn heartbeat(State(c): State<Arc<Collector>>) -> Response {
             let _ = objects.delete(&key).await;
         }
         Err(e) => errors.push(format!("storage is not writable: {e}")),
+    }
+    if let Some(queue) = &c.queue {
+        if let Err(e) = queue.backlog(crate::queue::QueueName::Standard).await {
+            errors.push(format!("queue is not reachable: {e}"));
+        }
     }
     let status = if errors.is_empty() {
         StatusCode::OK
