@@ -35,10 +35,21 @@ struct Worker {
 
 impl Worker {
     fn start(dir: &Path, queue: &str, storage: &Path, env: &[(&str, &str)]) -> Worker {
+        Worker::start_with(dir, queue, storage, env, &[])
+    }
+
+    fn start_with(
+        dir: &Path,
+        queue: &str,
+        storage: &Path,
+        env: &[(&str, &str)],
+        extra: &[&str],
+    ) -> Worker {
         let mut cmd = crashkit(dir);
         cmd.args(["process", "--queue", queue, "--storage"])
             .arg(storage)
             .args(["--jobs", "2"])
+            .args(extra)
             .env("CRASHKIT_QUEUE_POLL_INTERVAL_MS", "50")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
