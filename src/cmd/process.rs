@@ -1,10 +1,13 @@
 //! `crashkit process`: minidumps to processed crashes.
 //!
-//! Two modes: `crashkit process FILE.dmp…` for an engineer's local
-//! analysis (a human report, or `--format json`), and
+//! Three modes: `crashkit process FILE.dmp…` for an engineer's local
+//! analysis (a human report, or `--format json`);
 //! `crashkit process --storage URL [IDS…]` for stored crashes: each is read,
 //! processed and saved as `v1/processed_crash/<id>`, with one result line
-//! per crash on stdout.
+//! per crash on stdout; and `crashkit process --queue URL --storage URL`,
+//! the long-running worker (`process::worker`). The helpers that build
+//! processors, worker pools and queue workers from the configuration are
+//! shared with `collect-serve --process` and `process-worker`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
