@@ -87,3 +87,23 @@ pub(crate) async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing the work in hand");
 }
+
+/// The crash ids of `args` (or stdin when there are none): invalid ones are
+/// reported on stderr and skipped, and the flag says some were.
+pub(crate) fn collect_ids(
+    args: &[String],
+    input: &mut dyn BufRead,
+) -> (Vec<crate::crash_id::CrashId>, bool) {
+    let mut failed = false;
+    let mut ids = Vec::new();
+    for item in crate::crash_id::read_ids(args, input) {
+        match item {
+            Ok(id) => ids.push(id),
+            Err(e) => {
+                eprintln!("crashkit: {e}");
+                failed = true;
+            }
+        }
+    }
+    (ids, failed)
+}

@@ -23,7 +23,6 @@ use tracing::info;
 
 use super::{ExitStatus, UsageError};
 use crate::config::{Config, ProcessSettings};
-use crate::crash_id::read_ids;
 use crate::process::supervisor::Pool;
 use crate::process::symbols::{CacheSettings, SymbolSource};
 use crate::process::worker::{process_stored_crash, Ruleset};
@@ -262,17 +261,7 @@ async fn process_stored(
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
-    let mut failed = false;
-    let mut ids = Vec::new();
-    for item in read_ids(&args.inputs, input) {
-        match item {
-            Ok(id) => ids.push(id),
-            Err(e) => {
-                eprintln!("crashkit: {e}");
-                failed = true;
-            }
-        }
-    }
+    let (ids, mut failed) = super::collect_ids(&args.inputs, input);
     let progress = progress_bar(ids.len() as u64);
     let ruleset = args.ruleset;
     let mut results = futures::stream::iter(ids)

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 
 use super::{ExitStatus, UsageError};
 use crate::config::Config;
-use crate::crash_id::{read_ids, CrashId};
+use crate::crash_id::CrashId;
 use crate::process::worker::Ruleset;
 use crate::queue::{self, Message, QueueName};
 use crate::storage::CrashStorage;
@@ -105,16 +105,8 @@ pub fn run(
             anyhow::Ok(missing)
         })?
     } else {
-        let mut ids = Vec::new();
-        for item in read_ids(&args.ids, input) {
-            match item {
-                Ok(id) => ids.push(id),
-                Err(e) => {
-                    eprintln!("crashkit: {e}");
-                    failed = true;
-                }
-            }
-        }
+        let (ids, bad) = super::collect_ids(&args.ids, input);
+        failed = bad;
         ids
     };
     if ids.len() > MANY && !args.allow_many {

@@ -3,30 +3,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crashkit::queue::{self, QueueName};
 
-use crate::{crashkit, stderr, stdout};
-
-fn with_stdin(cmd: &mut std::process::Command, input: &str) -> std::process::Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_owned();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
-}
+use crate::{crashkit, stderr, stdout, with_stdin};
 
 /// Everything waiting in the spool, as (queue, body).
 fn drain(url: &str) -> Vec<(QueueName, String)> {

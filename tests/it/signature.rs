@@ -2,8 +2,7 @@
 //! own answers (siggen 2.2.20241029) on the corpus in testdata/signature/,
 //! made by scripts/signature/regenerate.sh.
 
-use std::io::{Read, Write};
-use std::process::Stdio;
+use std::io::Read;
 
 use crate::{crashkit, repo, stderr, stdout};
 
@@ -19,22 +18,7 @@ fn gunzip(path: &str) -> String {
 /// Runs `crashkit signature ARGS` with `input` on stdin.
 fn signature(args: &[&str], input: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = crashkit(dir.path())
-        .arg("signature")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_owned();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    crate::with_stdin(crashkit(dir.path()).arg("signature").args(args), input)
 }
 
 #[test]
