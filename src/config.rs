@@ -457,6 +457,27 @@ settings! {
         /// Milliseconds an idle worker waits before asking the queue again.
         poll_interval_ms: u64 = 500;
     }
+    /// The search index (`index`, `query`, and indexing in the pipeline).
+    [index] IndexSettings {
+        /// Search index location: a directory (the embedded Tantivy index, the default), or es+http://host:9200, es+https://..., opensearch+http://... for Elasticsearch or OpenSearch. --index overrides it.
+        url: String = String::from("./crashindex");
+        /// Memory of the embedded index writer in MiB, shared by the weekly partitions it has open (at most 4, each at least 15 MiB).
+        writer_memory_mb: u64 = 256;
+        /// Documents indexed between commits; a commit makes them visible to readers.
+        commit_docs: u64 = 10000;
+        /// Documents per Elasticsearch bulk request.
+        bulk_docs: u64 = 1000;
+        /// Elasticsearch/OpenSearch user for basic authentication (the password comes from CRASHKIT_INDEX_PASSWORD).
+        username: Option<String> = None;
+        /// Elasticsearch/OpenSearch password for basic authentication.
+        #[secret]
+        password: Option<String> = None;
+        /// Elasticsearch API key (sent as Authorization: ApiKey <key>).
+        #[secret]
+        api_key: Option<String> = None;
+        /// Seconds after which a search-engine request is no longer retried (429, 5xx, connection errors).
+        retry_timeout_secs: u64 = 60;
+    }
     /// Logging on stderr.
     [log] LogSettings {
         /// Log line format: "text" for people, "json" for log aggregation. The --log-format flag overrides it.

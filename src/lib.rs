@@ -13,5 +13,7 @@ pub mod crash_id;
 pub mod logging;
 pub mod process;
 pub mod queue;
+pub mod retry;
+pub mod search;
 pub mod signature;
 pub mod storage;
