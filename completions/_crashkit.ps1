@@ -33,9 +33,12 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('collect-serve', 'collect-serve', [CompletionResultType]::ParameterValue, 'Run the crash collector: an HTTP server crash reporters post to')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
+            [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Index processed crashes for Super Search')
+            [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Super Search: filter, facet and count crashes')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign')
             [CompletionResult]::new('reprocess', 'reprocess', [CompletionResultType]::ParameterValue, 'Send crashes back through processing')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
+            [CompletionResult]::new('generate-crashes', 'generate-crashes', [CompletionResultType]::ParameterValue, 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Write shell completions, man pages and the configuration reference generated from this command-line definition')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -137,6 +140,54 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
         'crashkit;config;help;help' {
             break
         }
+        'crashkit;index' {
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…')
+            [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Read processed crashes from this storage (storage.url) instead of stdin')
+            [CompletionResult]::new('--date', '--date', [CompletionResultType]::ParameterName, 'With --storage: index the crashes of this day (the date in their ids)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'With --storage: index the crashes of this day and every day since, up to today')
+            [CompletionResult]::new('--prune-older-than', '--prune-older-than', [CompletionResultType]::ParameterName, 'Drop the weekly partitions older than this: 26w, 180d')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('--rebuild', '--rebuild', [CompletionResultType]::ParameterName, 'Empty the index and record the current schema version before indexing (after a schema change)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'crashkit;query' {
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…')
+            [CompletionResult]::new('--api', '--api', [CompletionResultType]::ParameterName, 'Ask a Crash Stats instance instead (https://crash-stats.example.org), with the token of CRASHSTATS_API_TOKEN')
+            [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Fields to show for each crash (repeatable or comma-separated) [default: uuid, date, signature, product, version]')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Sort by these fields, ''-'' for descending [default: -date]')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Crashes to show: a number or `all` (paged under the hood)')
+            [CompletionResult]::new('--offset', '--offset', [CompletionResultType]::ParameterName, 'Skip this many crashes first')
+            [CompletionResult]::new('--facet', '--facet', [CompletionResultType]::ParameterName, 'Count crashes per value of a field (repeatable) [default: signature]')
+            [CompletionResult]::new('--facets-size', '--facets-size', [CompletionResultType]::ParameterName, 'Values per facet (at most 10,000)')
+            [CompletionResult]::new('--aggs', '--aggs', [CompletionResultType]::ParameterName, 'Nested facets: FIELD=SUB[,SUB…] (signature=product,platform), or FIELD.FIELD2=SUB for deeper nesting')
+            [CompletionResult]::new('--histogram', '--histogram', [CompletionResultType]::ParameterName, 'A histogram of a date or number field, FIELD or FIELD=SUB[,SUB…] for facets within each bucket')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'The histograms'' interval: day, week, hour, 6h, 2d (dates) or a number')
+            [CompletionResult]::new('--cardinality', '--cardinality', [CompletionResultType]::ParameterName, 'Count the distinct values of a field (repeatable)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--product', '--product', [CompletionResultType]::ParameterName, 'With --topcrashers: the product')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'With --topcrashers: the version (140.0b: every 140.0 beta)')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'With --topcrashers: the length of the period in days')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'With --topcrashers: how many signatures')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('--topcrashers', '--topcrashers', [CompletionResultType]::ParameterName, 'Rank the signatures of --product over --days, against the period before')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'crashkit;process' {
             [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there')
             [CompletionResult]::new('--annotations', '--annotations', [CompletionResultType]::ParameterName, 'Annotations for a local minidump: a JSON object, as the raw crash')
@@ -199,6 +250,26 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'crashkit;generate-crashes' {
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many crashes')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'The random seed: the same seed gives the same crashes')
+            [CompletionResult]::new('--weeks', '--weeks', [CompletionResultType]::ParameterName, 'Crash dates spread over this many weeks before --end')
+            [CompletionResult]::new('--end', '--end', [CompletionResultType]::ParameterName, 'The last day (YYYY-MM-DD; default: now)')
+            [CompletionResult]::new('--signatures', '--signatures', [CompletionResultType]::ParameterName, 'Distinct signatures (Zipf-distributed)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads per json_dump')
+            [CompletionResult]::new('--frames', '--frames', [CompletionResultType]::ParameterName, 'Frames per thread')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'crashkit;process-worker' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
@@ -229,9 +300,12 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
         'crashkit;help' {
             [CompletionResult]::new('collect-serve', 'collect-serve', [CompletionResultType]::ParameterValue, 'Run the crash collector: an HTTP server crash reporters post to')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
+            [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Index processed crashes for Super Search')
+            [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Super Search: filter, facet and count crashes')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign')
             [CompletionResult]::new('reprocess', 'reprocess', [CompletionResultType]::ParameterValue, 'Send crashes back through processing')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
+            [CompletionResult]::new('generate-crashes', 'generate-crashes', [CompletionResultType]::ParameterValue, 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
             [CompletionResult]::new('generate-assets', 'generate-assets', [CompletionResultType]::ParameterValue, 'Write shell completions, man pages and the configuration reference generated from this command-line definition')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -255,6 +329,12 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
         'crashkit;help;config;docs' {
             break
         }
+        'crashkit;help;index' {
+            break
+        }
+        'crashkit;help;query' {
+            break
+        }
         'crashkit;help;process' {
             break
         }
@@ -262,6 +342,9 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             break
         }
         'crashkit;help;signature' {
+            break
+        }
+        'crashkit;help;generate-crashes' {
             break
         }
         'crashkit;help;process-worker' {

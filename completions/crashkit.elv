@@ -30,9 +30,12 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand --version 'Print version'
             cand collect-serve 'Run the crash collector: an HTTP server crash reporters post to'
             cand config 'Show, check and document the configuration'
+            cand index 'Index processed crashes for Super Search'
+            cand query 'Super Search: filter, facet and count crashes'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand reprocess 'Send crashes back through processing'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
+            cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -123,6 +126,52 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         }
         &'crashkit;config;help;help'= {
         }
+        &'crashkit;index'= {
+            cand --index 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…'
+            cand --storage 'Read processed crashes from this storage (storage.url) instead of stdin'
+            cand --date 'With --storage: index the crashes of this day (the date in their ids)'
+            cand --since 'With --storage: index the crashes of this day and every day since, up to today'
+            cand --prune-older-than 'Drop the weekly partitions older than this: 26w, 180d'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand --rebuild 'Empty the index and record the current schema version before indexing (after a schema change)'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'crashkit;query'= {
+            cand --index 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…'
+            cand --api 'Ask a Crash Stats instance instead (https://crash-stats.example.org), with the token of CRASHSTATS_API_TOKEN'
+            cand --columns 'Fields to show for each crash (repeatable or comma-separated) [default: uuid, date, signature, product, version]'
+            cand --sort 'Sort by these fields, ''-'' for descending [default: -date]'
+            cand --limit 'Crashes to show: a number or `all` (paged under the hood)'
+            cand --offset 'Skip this many crashes first'
+            cand --facet 'Count crashes per value of a field (repeatable) [default: signature]'
+            cand --facets-size 'Values per facet (at most 10,000)'
+            cand --aggs 'Nested facets: FIELD=SUB[,SUB…] (signature=product,platform), or FIELD.FIELD2=SUB for deeper nesting'
+            cand --histogram 'A histogram of a date or number field, FIELD or FIELD=SUB[,SUB…] for facets within each bucket'
+            cand --interval 'The histograms'' interval: day, week, hour, 6h, 2d (dates) or a number'
+            cand --cardinality 'Count the distinct values of a field (repeatable)'
+            cand --format 'Output format'
+            cand --product 'With --topcrashers: the product'
+            cand --version 'With --topcrashers: the version (140.0b: every 140.0 beta)'
+            cand --days 'With --topcrashers: the length of the period in days'
+            cand --top 'With --topcrashers: how many signatures'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand --topcrashers 'Rank the signatures of --product over --days, against the period before'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'crashkit;process'= {
             cand --storage 'Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there'
             cand --annotations 'Annotations for a local minidump: a JSON object, as the raw crash'
@@ -182,6 +231,25 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'crashkit;generate-crashes'= {
+            cand --count 'How many crashes'
+            cand --seed 'The random seed: the same seed gives the same crashes'
+            cand --weeks 'Crash dates spread over this many weeks before --end'
+            cand --end 'The last day (YYYY-MM-DD; default: now)'
+            cand --signatures 'Distinct signatures (Zipf-distributed)'
+            cand --threads 'Threads per json_dump'
+            cand --frames 'Frames per thread'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'crashkit;process-worker'= {
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
             cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
@@ -210,9 +278,12 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help'= {
             cand collect-serve 'Run the crash collector: an HTTP server crash reporters post to'
             cand config 'Show, check and document the configuration'
+            cand index 'Index processed crashes for Super Search'
+            cand query 'Super Search: filter, facet and count crashes'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand reprocess 'Send crashes back through processing'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
+            cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
             cand generate-assets 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -230,11 +301,17 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         }
         &'crashkit;help;config;docs'= {
         }
+        &'crashkit;help;index'= {
+        }
+        &'crashkit;help;query'= {
+        }
         &'crashkit;help;process'= {
         }
         &'crashkit;help;reprocess'= {
         }
         &'crashkit;help;signature'= {
+        }
+        &'crashkit;help;generate-crashes'= {
         }
         &'crashkit;help;process-worker'= {
         }

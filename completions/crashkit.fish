@@ -33,9 +33,12 @@ complete -c crashkit -n "__fish_crashkit_needs_command" -s h -l help -d 'Print h
 complete -c crashkit -n "__fish_crashkit_needs_command" -s V -l version -d 'Print version'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "config" -d 'Show, check and document the configuration'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "index" -d 'Index processed crashes for Super Search'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "query" -d 'Super Search: filter, facet and count crashes'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "reprocess" -d 'Send crashes back through processing'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "generate-crashes" -d 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -90,6 +93,48 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_see
 complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
 complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'
 complete -c crashkit -n "__fish_crashkit_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -l index -d 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -l storage -d 'Read processed crashes from this storage (storage.url) instead of stdin' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -l date -d 'With --storage: index the crashes of this day (the date in their ids)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -l since -d 'With --storage: index the crashes of this day and every day since, up to today' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -l prune-older-than -d 'Drop the weekly partitions older than this: 26w, 180d' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -l rebuild -d 'Empty the index and record the current schema version before indexing (after a schema change)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand index" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l index -d 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l api -d 'Ask a Crash Stats instance instead (https://crash-stats.example.org), with the token of CRASHSTATS_API_TOKEN' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l columns -d 'Fields to show for each crash (repeatable or comma-separated) [default: uuid, date, signature, product, version]' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l sort -d 'Sort by these fields, \'-\' for descending [default: -date]' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l limit -d 'Crashes to show: a number or `all` (paged under the hood)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l offset -d 'Skip this many crashes first' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l facet -d 'Count crashes per value of a field (repeatable) [default: signature]' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l facets-size -d 'Values per facet (at most 10,000)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l aggs -d 'Nested facets: FIELD=SUB[,SUB…] (signature=product,platform), or FIELD.FIELD2=SUB for deeper nesting' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l histogram -d 'A histogram of a date or number field, FIELD or FIELD=SUB[,SUB…] for facets within each bucket' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l interval -d 'The histograms\' interval: day, week, hour, 6h, 2d (dates) or a number' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l cardinality -d 'Count the distinct values of a field (repeatable)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l format -d 'Output format' -r -f -a "table\t''
+tsv\t''
+csv\t''
+markdown\t''
+json\t''
+ids\t''"
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l product -d 'With --topcrashers: the product' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l version -d 'With --topcrashers: the version (140.0b: every 140.0 beta)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l days -d 'With --topcrashers: the length of the period in days' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l top -d 'With --topcrashers: how many signatures' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -l topcrashers -d 'Rank the signatures of --product over --days, against the period before'
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand query" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l storage -d 'Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l annotations -d 'Annotations for a local minidump: a JSON object, as the raw crash' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l format -d 'Output: a human report (text) or processed crashes as JSON Lines (json)' -r -f -a "text\t'A human report per crash (local files) or `<id>\\t<status>\\t<signature>` lines (storage)'
@@ -136,6 +181,20 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -s v -l ver
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -l count -d 'How many crashes' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -l seed -d 'The random seed: the same seed gives the same crashes' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -l weeks -d 'Crash dates spread over this many weeks before --end' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -l end -d 'The last day (YYYY-MM-DD; default: now)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -l signatures -d 'Distinct signatures (Zipf-distributed)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -l threads -d 'Threads per json_dump' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -l frames -d 'Frames per thread' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand generate-crashes" -s V -l version -d 'Print version'
 complete -c crashkit -n "__fish_crashkit_using_subcommand process-worker" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand process-worker" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log aggregation'"
@@ -151,14 +210,17 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s v 
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s V -l version -d 'Print version'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "reprocess" -d 'Send crashes back through processing'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config process reprocess signature process-worker generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "index" -d 'Index processed crashes for Super Search'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "query" -d 'Super Search: filter, facet and count crashes'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "reprocess" -d 'Send crashes back through processing'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "generate-crashes" -d 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve config index query process reprocess signature generate-crashes process-worker generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'

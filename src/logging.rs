@@ -21,7 +21,8 @@ pub fn init(format: LogFormat, level: &str, verbose: u8, quiet: u8) {
             };
             // rust-minidump's crates warn about oddities of individual dumps
             // that crashkit reports in processor notes; keep them quieter.
-            let quiet_deps = "minidump=error,minidump_processor=error,minidump_unwind=error,breakpad_symbols=error";
+            // Tantivy narrates every commit and merge at info.
+            let quiet_deps = "minidump=error,minidump_processor=error,minidump_unwind=error,breakpad_symbols=error,tantivy=warn";
             EnvFilter::try_new(format!("{level},{quiet_deps}"))
                 .unwrap_or_else(|_| EnvFilter::new(format!("info,{quiet_deps}")))
         }

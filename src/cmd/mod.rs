@@ -5,8 +5,11 @@
 pub mod collect_serve;
 pub mod config;
 pub mod generate_assets;
+pub mod generate_crashes;
+pub mod index;
 pub mod process;
 pub mod process_worker;
+pub mod query;
 pub mod reprocess;
 pub mod signature;
 
@@ -45,8 +48,12 @@ pub struct UsageError(pub String);
 /// Whether `err` means bad usage or configuration (exit status 2) rather
 /// than a failure while working (exit status 1).
 pub fn is_usage_error(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|e| e.is::<ConfigError>() || e.is::<UsageError>())
+    err.chain().any(|e| {
+        e.is::<ConfigError>()
+            || e.is::<UsageError>()
+            || e.downcast_ref::<crate::search::SearchError>()
+                .is_some_and(crate::search::SearchError::is_usage)
+    })
 }
 
 /// Loads the effective configuration: defaults, the file named by
@@ -69,6 +76,9 @@ pub fn run(
         Command::ProcessWorker(args) => process_worker::run(args, input, out),
         Command::Reprocess(args) => reprocess::run(args, config, input, out),
         Command::Config(args) => config::run(args, &config, out),
+        Command::Index(args) => index::run(args, config, input, out),
+        Command::Query(args) => query::run(args, config, out),
+        Command::GenerateCrashes(args) => generate_crashes::run(args, out),
         Command::GenerateAssets(args) => generate_assets::run(args, out),
     }
 }

@@ -45,8 +45,9 @@ use super::{Mode, Rejected, Result, SearchError, SearchIndex, SCHEMA_VERSION};
 use crate::config::IndexSettings;
 use crate::crash_id::CrashId;
 
-/// Weekly writers open at once; the next week commits and closes the oldest.
-pub const MAX_OPEN_WEEKS: usize = 4;
+/// Weekly writers open at once; the next week commits and closes the
+/// oldest. Enough for a backfill of a couple of months in random order.
+pub const MAX_OPEN_WEEKS: usize = 10;
 
 /// Tantivy's smallest writer budget.
 const MIN_WRITER_BYTES: usize = 15_000_000;
@@ -229,7 +230,7 @@ impl Inner {
         };
         let writer = match mode {
             Mode::Read => None,
-            Mode::Write => {
+            Mode::Write | Mode::Rebuild => {
                 fs::create_dir_all(&root).map_err(|e| local(format!("cannot create: {e}")))?;
                 let lock_path = root.join(LOCK_FILE);
                 let lock = File::options()
@@ -381,25 +382,32 @@ impl Inner {
         let mut writer = self.writer()?;
         let uuid = self.layout.fields["uuid"].raw;
         let mut rejected = Vec::new();
+        let mut by_week: std::collections::BTreeMap<String, Vec<Document>> = Default::default();
         for doc in docs {
-            let Some(week) = partition_of(&doc.id) else {
-                rejected.push(Rejected {
+            match partition_of(&doc.id) {
+                Some(week) => by_week.entry(week).or_default().push(doc),
+                None => rejected.push(Rejected {
                     id: doc.id.clone(),
                     reason: "the crash id's date is not a real date".into(),
-                });
-                continue;
-            };
-            let tdoc = self.layout.document(&doc);
-            let added = self.with_writer(&mut writer, &week, |w| {
-                w.delete_term(Term::from_field_text(uuid, doc.id.as_str()));
-                w.add_document(tdoc)
-            })?;
-            if let Err(e) = added {
-                rejected.push(Rejected {
-                    id: doc.id.clone(),
-                    reason: e.to_string(),
-                });
+                }),
             }
+        }
+        for (week, docs) in by_week {
+            let layout = &self.layout;
+            let failures = self.with_writer(&mut writer, &week, |w| {
+                let mut failures = Vec::new();
+                for doc in docs {
+                    w.delete_term(Term::from_field_text(uuid, doc.id.as_str()));
+                    if let Err(e) = w.add_document(layout.document(&doc)) {
+                        failures.push(Rejected {
+                            id: doc.id.clone(),
+                            reason: e.to_string(),
+                        });
+                    }
+                }
+                failures
+            })?;
+            rejected.extend(failures);
         }
         Ok(rejected)
     }

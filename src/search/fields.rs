@@ -217,6 +217,17 @@ impl Document {
         Ok(Document { id, values })
     }
 
+    /// The document of one JSON text of a processed crash, reading only
+    /// the keys a document needs: the rest (`json_dump` above all) is
+    /// skipped without being built.
+    pub fn from_json(text: &str) -> Result<Document, ParseError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let crash = serde::de::Deserializer::deserialize_map(&mut de, SourceKeys)
+            .map_err(ParseError::Json)?;
+        de.end().map_err(ParseError::Json)?;
+        Document::from_processed(&crash).map_err(ParseError::Document)
+    }
+
     /// The first value of `field`.
     pub fn first(&self, field: &str) -> Option<&FieldValue> {
         self.values.get(field).and_then(|v| v.first())
@@ -243,6 +254,39 @@ impl Document {
             out.insert((*name).to_owned(), value);
         }
         out
+    }
+}
+
+/// Why a JSON text is not a processed crash that can be indexed.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("invalid JSON: {0}")]
+    Json(serde_json::Error),
+    #[error(transparent)]
+    Document(DocumentError),
+}
+
+/// Reads the top-level keys that documents are built from; skips the rest.
+struct SourceKeys;
+
+impl<'de> serde::de::Visitor<'de> for SourceKeys {
+    type Value = Map<String, Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a processed crash (a JSON object)")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let wanted = key == "crash_id" || FIELDS.iter().any(|f| f.source == key);
+            if wanted {
+                out.insert(key.into_owned(), map.next_value()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -339,6 +383,26 @@ mod tests {
         let crash = json!({"crash_id": "de1bb258-cbbf-4589-a673-34f800160918"});
         let doc = Document::from_processed(crash.as_object().unwrap()).unwrap();
         assert_eq!(doc.to_json()["date"], "2016-09-18T00:00:00.000000+00:00");
+    }
+
+    #[test]
+    fn json_texts_skip_what_documents_do_not_need() {
+        let text = r#"{"json_dump": {"threads": [1, 2, {"x": "y"}]}, "uuid": "de1bb258-cbbf-4589-a673-34f800160918", "signature": "a\"b", "os_name": "Linux"}"#;
+        let doc = Document::from_json(text).unwrap();
+        assert_eq!(doc.to_json()["signature"], "a\"b");
+        assert!(matches!(Document::from_json("{"), Err(ParseError::Json(_))));
+        assert!(matches!(
+            Document::from_json("[1]"),
+            Err(ParseError::Json(_))
+        ));
+        assert!(matches!(
+            Document::from_json("{} x"),
+            Err(ParseError::Json(_))
+        ));
+        assert!(matches!(
+            Document::from_json("{}"),
+            Err(ParseError::Document(_))
+        ));
     }
 
     #[test]

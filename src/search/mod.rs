@@ -99,6 +99,8 @@ pub struct Rejected {
 pub enum Mode {
     Read,
     Write,
+    /// Write, whatever schema version the index has (to clear it next).
+    Rebuild,
 }
 
 /// A search index.

@@ -7,6 +7,7 @@ mod generated;
 mod process;
 mod queue;
 mod reprocess;
+mod search;
 mod signature;
 
 use std::path::{Path, PathBuf};

@@ -13,11 +13,11 @@ fn process(dir: &Path, args: &[&str]) -> std::process::Output {
     run(crashkit(dir).arg("process").args(args))
 }
 
-fn symbols() -> String {
+pub(crate) fn symbols() -> String {
     repo().join("testdata/symbols").display().to_string()
 }
 
-fn dump(name: &str) -> String {
+pub(crate) fn dump(name: &str) -> String {
     repo()
         .join("testdata/minidumps")
         .join(name)
@@ -363,7 +363,7 @@ fn a_stack_deeper_than_500_frames_is_cut() {
 }
 
 /// Stores a crash in the v1 layout under `root`, as the collector would.
-fn store_crash(root: &Path, id: &str, dumps: &[(&str, &[u8])]) {
+pub(crate) fn store_crash(root: &Path, id: &str, dumps: &[(&str, &[u8])]) {
     let date = format!("20{}", &id[30..]);
     let raw = serde_json::json!({
         "uuid": id, "ProductName": "CrashHelper", "Version": "1.0",

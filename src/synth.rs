@@ -1,0 +1,302 @@
+//! Synthetic processed crashes for tests and benchmarks, deterministic from
+//! a seed: Zipf-distributed signatures (a few crash a lot, most rarely),
+//! several products with their versions and channels, platforms in
+//! realistic shares, dates spread over a number of weeks (ids dated the
+//! same day), uptimes from seconds to days, some over-long values, and a
+//! `json_dump` of realistic shape (threads of frames with modules,
+//! functions, files and offsets).
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Map, Value};
+
+use crate::crash_id::{CrashId, Throttle};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub seed: u64,
+    /// Crash dates spread over this many weeks before `end`.
+    pub weeks: u32,
+    pub end: DateTime<Utc>,
+    /// Distinct signatures.
+    pub signatures: usize,
+    /// Threads in each `json_dump`, and frames in each thread.
+    pub threads: usize,
+    pub frames: usize,
+}
+
+impl Default for Spec {
+    fn default() -> Spec {
+        Spec {
+            seed: 1,
+            weeks: 8,
+            end: Utc::now(),
+            signatures: 5000,
+            threads: 8,
+            frames: 16,
+        }
+    }
+}
+
+const PRODUCTS: &[(&str, u32, &[&str], &[&str])] = &[
+    (
+        "Firefox",
+        70,
+        &["140.0", "140.0.1", "141.0b3", "141.0b5", "142.0a1"],
+        &["release", "release", "beta", "beta", "nightly"],
+    ),
+    (
+        "Fenix",
+        20,
+        &["140.1.0", "141.0b2", "142.0a1"],
+        &["release", "beta", "nightly"],
+    ),
+    (
+        "Thunderbird",
+        10,
+        &["128.5.0esr", "140.0"],
+        &["esr", "release"],
+    ),
+];
+
+const PLATFORMS: &[(&str, u32, &str, &str)] = &[
+    ("Windows NT", 60, "10.0.19045", "amd64"),
+    ("Mac OS X", 15, "14.6.1 23G93", "arm64"),
+    ("Linux", 15, "6.8.0-45-generic", "amd64"),
+    ("Android", 10, "14", "arm64"),
+];
+
+const FUNCTIONS: &[&str] = &[
+    "mozilla::dom::Element::SetAttribute",
+    "js::gc::GCRuntime::collect",
+    "nsThread::ProcessNextEvent",
+    "mozilla::ipc::MessageChannel::Send",
+    "RtlUserThreadStart",
+    "mozalloc_abort",
+    "core::panicking::panic_fmt",
+    "std::sys::backtrace::__rust_begin_short_backtrace",
+    "gfx::DrawTargetD2D1::Flush",
+    "webrender::renderer::Renderer::render",
+];
+
+/// A generator of processed crashes.
+pub struct Generator {
+    spec: Spec,
+    rng: StdRng,
+    /// Cumulative Zipf weights of the signatures.
+    zipf: Vec<f64>,
+}
+
+impl Generator {
+    pub fn new(spec: Spec) -> Generator {
+        let mut total = 0.0;
+        let zipf = (1..=spec.signatures.max(1))
+            .map(|rank| {
+                total += 1.0 / (rank as f64).powf(1.1);
+                total
+            })
+            .collect();
+        Generator {
+            rng: StdRng::seed_from_u64(spec.seed),
+            spec,
+            zipf,
+        }
+    }
+
+    fn weighted<'a, T>(&mut self, items: &'a [T], weight: impl Fn(&T) -> u32) -> &'a T {
+        let total: u32 = items.iter().map(&weight).sum();
+        let mut pick = self.rng.random_range(0..total);
+        for item in items {
+            let w = weight(item);
+            if pick < w {
+                return item;
+            }
+            pick -= w;
+        }
+        &items[items.len() - 1]
+    }
+
+    fn signature_rank(&mut self) -> usize {
+        let last = *self.zipf.last().expect("at least one signature");
+        let x = self.rng.random_range(0.0..last);
+        self.zipf.partition_point(|c| *c < x)
+    }
+
+    fn signature(rank: usize) -> String {
+        let f = FUNCTIONS[rank % FUNCTIONS.len()];
+        match rank % 7 {
+            0 => format!("OOM | small | {f}"),
+            1 => format!("{f} | mozilla::detail::Run{rank}"),
+            2 => format!("shutdownhang | {f}"),
+            3 => format!("IPCError-browser | ShutDownKill | {f}<T>::Method{rank}"),
+            _ => format!("{f}{rank}"),
+        }
+    }
+
+    /// The next processed crash.
+    pub fn crash(&mut self) -> Map<String, Value> {
+        let span = i64::from(self.spec.weeks.max(1)) * 7 * 86_400;
+        let when = self.spec.end - Duration::seconds(self.rng.random_range(0..span));
+        let uuid = uuid::Uuid::from_u128(self.rng.random());
+        let id = CrashId::from_uuid(uuid, Throttle::Accept, when.date_naive());
+        let (product, _, versions, channels) = *self.weighted(PRODUCTS, |p| p.1);
+        let v = self.rng.random_range(0..versions.len());
+        let (os, _, os_version, arch) = *self.weighted(PLATFORMS, |p| p.1);
+        let rank = self.signature_rank();
+        let mut signature = Self::signature(rank);
+        if self.rng.random_ratio(1, 1000) {
+            // A few very long values, as real C++ templates give.
+            signature.push_str(&format!(
+                " | {}",
+                "mozilla::Variant<A, B, C>::match".repeat(40)
+            ));
+        }
+        let uptime: i64 = if self.rng.random_ratio(1, 5) {
+            self.rng.random_range(0..60)
+        } else {
+            (self.rng.random_range(4.0f64..13.0)).exp() as i64
+        };
+        let date = when.to_rfc3339_opts(SecondsFormat::Micros, false);
+        let crashing_thread = 0usize;
+        let threads: Vec<Value> = (0..self.spec.threads)
+            .map(|t| self.thread(t, rank))
+            .collect();
+        let modules_in_stack: Vec<String> = (0..3)
+            .map(|m| {
+                format!(
+                    "{}/{:032X}0",
+                    ["xul.dll", "ntdll.dll", "libc.so.6"][m],
+                    rank * 31 + m
+                )
+            })
+            .collect();
+        let mut pc = Map::new();
+        let mut put = |k: &str, v: Value| {
+            pc.insert(k.to_owned(), v);
+        };
+        put("uuid", json!(id.as_str()));
+        put("crash_id", json!(id.as_str()));
+        put("signature", json!(signature));
+        put(
+            "proto_signature",
+            json!(format!("{signature} | RtlUserThreadStart")),
+        );
+        put("product", json!(product));
+        put("version", json!(versions[v]));
+        put("release_channel", json!(channels[v]));
+        put(
+            "build",
+            json!(format!(
+                "2026{:02}{:02}0{}",
+                (rank % 12) + 1,
+                (rank % 28) + 1,
+                "93000"
+            )),
+        );
+        put("os_name", json!(os));
+        put("os_version", json!(os_version));
+        put("cpu_arch", json!(arch));
+        put("cpu_info", json!("family 6 model 158 stepping 10"));
+        put("cpu_count", json!(self.rng.random_range(1..=16)));
+        put(
+            "reason",
+            json!(if rank % 3 == 0 {
+                "EXCEPTION_ACCESS_VIOLATION_READ"
+            } else {
+                "SIGSEGV /SEGV_MAPERR"
+            }),
+        );
+        put(
+            "address",
+            json!(format!("0x{:016x}", self.rng.random::<u32>())),
+        );
+        put("uptime", json!(uptime));
+        put(
+            "install_age",
+            json!(uptime + self.rng.random_range(0..5_000_000)),
+        );
+        put(
+            "process_type",
+            json!(["parent", "content", "gpu", "rdd"][rank % 4]),
+        );
+        put("crashing_thread", json!(crashing_thread));
+        put("crashing_thread_name", json!("MainThread"));
+        put("thread_count", json!(self.spec.threads));
+        put("modules_in_stack", json!(modules_in_stack));
+        put(
+            "topmost_filenames",
+            json!([format!(
+                "hg:hg.mozilla.org/mozilla-central:dom/base/Element{rank}.cpp:abc"
+            )]),
+        );
+        put("missing_symbols", json!([]));
+        put("date_processed", json!(date));
+        put("submitted_timestamp", json!(date));
+        put("started_datetime", json!(date));
+        put("completed_datetime", json!(date));
+        put("success", json!(!self.rng.random_ratio(1, 50)));
+        put("mdsw_status_string", json!("OK"));
+        put("processor_notes", json!("synthetic crash"));
+        put("schema_version", json!(1));
+        put(
+            "json_dump",
+            json!({
+                "status": "OK",
+                "system_info": {"os": os, "os_ver": os_version, "cpu_arch": arch, "cpu_count": 8},
+                "crash_info": {"type": "EXCEPTION_ACCESS_VIOLATION_READ", "address": "0x0", "crashing_thread": 0},
+                "thread_count": self.spec.threads,
+                "threads": threads,
+            }),
+        );
+        pc
+    }
+
+    fn thread(&mut self, index: usize, rank: usize) -> Value {
+        let frames: Vec<Value> = (0..self.spec.frames)
+            .map(|f| {
+                let function = FUNCTIONS[(rank + f + index) % FUNCTIONS.len()];
+                json!({
+                    "frame": f,
+                    "module": "xul.dll",
+                    "function": function,
+                    "file": format!("hg:hg.mozilla.org/mozilla-central:dom/base/File{}.cpp:4b1d5e8f", (rank + f) % 97),
+                    "line": self.rng.random_range(1..5000),
+                    "offset": format!("0x{:08x}", self.rng.random::<u32>()),
+                    "module_offset": format!("0x{:06x}", self.rng.random::<u32>() >> 8),
+                    "function_offset": format!("0x{:x}", self.rng.random::<u16>()),
+                    "trust": if f == 0 { "context" } else { "cfi" },
+                })
+            })
+            .collect();
+        json!({"thread_name": format!("Thread {index}"), "frame_count": frames.len(), "frames": frames})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_from_the_seed_and_zipf_shaped() {
+        let spec = Spec {
+            end: crate::search::fields::parse_date("2026-11-30").unwrap(),
+            ..Spec::default()
+        };
+        let a: Vec<_> = {
+            let mut g = Generator::new(spec.clone());
+            (0..50).map(|_| g.crash()).collect()
+        };
+        let mut g = Generator::new(spec);
+        let b: Vec<_> = (0..50).map(|_| g.crash()).collect();
+        assert_eq!(a, b);
+        let mut counts = std::collections::HashMap::new();
+        for _ in 0..5000 {
+            *counts.entry(g.signature_rank()).or_insert(0) += 1;
+        }
+        assert!(counts[&0] > 5 * counts.get(&50).copied().unwrap_or(1));
+        let doc = crate::search::Document::from_processed(&a[0]).unwrap();
+        assert!(doc.first("signature").is_some() && doc.date().is_some());
+    }
+}
