@@ -144,7 +144,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__collect__subcmd__serve)
-            opts="-j -v -q -h -V --bind --storage --print-ids --queue --process --jobs --config --verbose --quiet --log-format --help --version"
+            opts="-j -v -q -h -V --bind --storage --print-ids --queue --process --index --jobs --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,6 +159,10 @@ _crashkit() {
                     return 0
                     ;;
                 --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -676,7 +680,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__process)
-            opts="-j -v -q -h -V --storage --annotations --format --symbols-path --symbols-url --symbols-cache --siglists --jobs --queue --metrics-addr --ruleset --config --verbose --quiet --log-format --help --version"
+            opts="-j -v -q -h -V --storage --annotations --format --symbols-path --symbols-url --symbols-cache --siglists --jobs --queue --metrics-addr --index --ruleset --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -723,6 +727,10 @@ _crashkit() {
                     return 0
                     ;;
                 --metrics-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

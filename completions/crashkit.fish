@@ -45,6 +45,7 @@ complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "help" -d 'Print t
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l bind -d 'Address to listen on (collector.bind); port 0 picks a free port' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l storage -d 'Where crashes are saved (storage.url): a directory, file:// or s3:// URL' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l queue -d 'Publish accepted crashes to this queue (queue.url): a spool directory or redis://host:port/db' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l index -d 'With --process: index each crash into this search index (index.url) after saving it and before acking it' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s j -l jobs -d 'With --process: crashes processed at once (process.jobs; default: cores)' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
@@ -146,6 +147,7 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l siglists -
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s j -l jobs -d 'Crashes processed in parallel (process.jobs); default: CPU cores' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l queue -d 'Run as a long-running worker: pull crash ids from this queue (queue.url; a spool directory or redis://host:port/db), process, save, then ack. Needs --storage (or storage.url). SIGTERM finishes the batch in hand' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l metrics-addr -d 'With --queue: serve Prometheus metrics (messages by outcome, latency, queue backlog) on this address' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l index -d 'With --queue: index each crash into this search index (index.url) after saving it and before acking it' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l ruleset -d 'What to do with stored crashes: process them fully, or only recompute the signature of their stored processed crash' -r -f -a "default\t'Stackwalk, derive every field, sign'
 regenerate_signature\t'Recompute only the signature from the stored processed crash'"
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F

@@ -4,6 +4,7 @@
 //!
 //!     cargo run --release --example bench_search -- INDEX_URL END_DATE N
 
+use std::io::Write;
 use std::time::Instant;
 
 use chrono::{Duration, NaiveTime};
@@ -18,9 +19,7 @@ fn main() -> anyhow::Result<()> {
     let now = chrono::NaiveDate::parse_from_str(end, "%Y-%m-%d")?
         .and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("a time"))
         .and_utc();
-    let mut settings = crashkit::config::IndexSettings::default();
-    settings.url = url.clone();
-    let index = search::open(&settings, Mode::Read)?;
+    let index = search::open_url(&Default::default(), url, Mode::Read)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -100,6 +99,8 @@ fn main() -> anyhow::Result<()> {
             .block_on(topcrashers::report(&*index, &request))?
             .total)
     })?;
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &out)?;
+    writeln!(stdout)?;
     Ok(())
 }

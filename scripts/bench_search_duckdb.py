@@ -82,7 +82,9 @@ def q_d():
            WHERE product = 'Firefox' AND date >= ? AND date < ? GROUP BY signature ORDER BY 2 LIMIT 10000""",
         [day(14), day(7)],
     ).fetchall()
-    return sum(r[1] for r in current)
+    return db.execute(
+        "SELECT count(*) FROM crashes WHERE product = 'Firefox' AND date >= ? AND date < ?", [day(7), day(0)]
+    ).fetchone()[0]
 
 
 out = {"_rows": rows, "_load_s": round(load_s, 1)}

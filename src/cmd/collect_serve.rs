@@ -38,6 +38,11 @@ pub struct Args {
     #[arg(long)]
     pub process: bool,
 
+    /// With --process: index each crash into this search index (index.url)
+    /// after saving it and before acking it.
+    #[arg(long, value_name = "URL", requires = "process")]
+    pub index: Option<String>,
+
     /// With --process: crashes processed at once (process.jobs; default: cores).
     #[arg(long, short = 'j', value_name = "N", requires = "process")]
     pub jobs: Option<String>,
@@ -123,8 +128,23 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
             let pool = super::process::worker_pool(&config)?;
             let metrics = Arc::new(crate::process::worker::WorkerMetrics::default());
             let jobs = super::process::jobs(&config);
-            let worker =
-                super::process::queue_worker(&config, queue, pool, worker_storage, jobs, metrics)?;
+            let index = match &args.index {
+                Some(url) => Some(crate::search::open_url(
+                    &config.settings.index,
+                    url,
+                    crate::search::Mode::Write,
+                )?),
+                None => None,
+            };
+            let worker = super::process::queue_worker(
+                &config,
+                queue,
+                pool,
+                worker_storage,
+                jobs,
+                metrics,
+                index,
+            )?;
             info!(jobs, "processing in this process");
             Some(runtime.spawn(async move {
                 worker

@@ -10,6 +10,7 @@
 //! drops the weeks older than that (alone, it only prunes).
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -129,7 +130,7 @@ pub fn run(
                 p.set_length(ids.len() as u64);
             }
             from_storage(
-                &*index,
+                Arc::clone(&index),
                 &storage,
                 ids,
                 commit_every,
@@ -138,7 +139,14 @@ pub fn run(
             )
             .await?;
         } else if !prune_only {
-            from_lines(&*index, input, commit_every, &mut tally, progress.as_ref()).await?;
+            from_lines(
+                Arc::clone(&index),
+                input,
+                commit_every,
+                &mut tally,
+                progress.as_ref(),
+            )
+            .await?;
         }
         index.commit().await?;
         if let Some(p) = progress {
@@ -210,78 +218,143 @@ fn parse_age(text: &str) -> Result<Duration, UsageError> {
     }
 }
 
-async fn send(
-    index: &dyn SearchIndex,
-    batch: &mut Vec<Document>,
-    since_commit: &mut u64,
+/// How many documents a batch had, and those the index refused.
+type Outcome = (u64, Vec<search::Rejected>);
+
+/// Hands batches to the index, one in flight while the next is read, and
+/// commits every `commit_every` documents.
+struct Sender {
+    index: Arc<dyn SearchIndex>,
+    in_flight: Option<tokio::task::JoinHandle<search::Result<Outcome>>>,
+    since_commit: u64,
     commit_every: u64,
-    tally: &mut Tally,
-) -> anyhow::Result<()> {
-    if batch.is_empty() {
-        return Ok(());
+}
+
+impl Sender {
+    fn new(index: Arc<dyn SearchIndex>, commit_every: u64) -> Sender {
+        Sender {
+            index,
+            in_flight: None,
+            since_commit: 0,
+            commit_every,
+        }
     }
-    let n = batch.len() as u64;
-    let rejected = index.upsert(std::mem::take(batch)).await?;
-    for r in &rejected {
-        eprintln!("crashkit index: {}: {}", r.id, r.reason);
+
+    /// Waits for the batch in flight and counts its outcome.
+    async fn settle(&mut self, tally: &mut Tally) -> anyhow::Result<()> {
+        if let Some(task) = self.in_flight.take() {
+            let (n, rejected) = task.await.context("indexing task")??;
+            for r in &rejected {
+                eprintln!("crashkit index: {}: {}", r.id, r.reason);
+            }
+            tally.failed += rejected.len() as u64;
+            tally.indexed += n - rejected.len() as u64;
+        }
+        Ok(())
     }
-    tally.failed += rejected.len() as u64;
-    tally.indexed += n - rejected.len() as u64;
-    *since_commit += n;
-    if *since_commit >= commit_every {
-        index.commit().await?;
-        *since_commit = 0;
+
+    async fn send(&mut self, batch: &mut Vec<Document>, tally: &mut Tally) -> anyhow::Result<()> {
+        self.settle(tally).await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let docs = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        let n = docs.len() as u64;
+        self.since_commit += n;
+        let commit = self.since_commit >= self.commit_every;
+        if commit {
+            self.since_commit = 0;
+        }
+        let index = Arc::clone(&self.index);
+        self.in_flight = Some(tokio::spawn(async move {
+            let rejected = index.upsert(docs).await?;
+            if commit {
+                index.commit().await?;
+            }
+            Ok((n, rejected))
+        }));
+        Ok(())
     }
-    Ok(())
+
+    async fn finish(mut self, batch: &mut Vec<Document>, tally: &mut Tally) -> anyhow::Result<()> {
+        self.send(batch, tally).await?;
+        self.settle(tally).await
+    }
+}
+
+/// Batches parsed at once, on the blocking pool, while the next is read.
+const PARSERS: usize = 2;
+
+type Parsed = (Vec<Document>, Vec<String>);
+
+/// Parses numbered lines: the documents, and a message per bad line.
+fn parse_lines(lines: Vec<(u64, String)>) -> Parsed {
+    let mut docs = Vec::with_capacity(lines.len());
+    let mut errors = Vec::new();
+    for (number, line) in lines {
+        match Document::from_json(&line) {
+            Ok(doc) => docs.push(doc),
+            Err(e) => errors.push(format!("line {number}: {e}")),
+        }
+    }
+    (docs, errors)
 }
 
 async fn from_lines(
-    index: &dyn SearchIndex,
+    index: Arc<dyn SearchIndex>,
     input: &mut dyn BufRead,
     commit_every: u64,
     tally: &mut Tally,
     progress: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<()> {
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut since_commit = 0;
-    let mut line = String::new();
+    let mut sender = Sender::new(index, commit_every);
+    let mut parsing: std::collections::VecDeque<tokio::task::JoinHandle<Parsed>> =
+        Default::default();
+    let mut lines = Vec::with_capacity(BATCH);
     let mut number = 0u64;
-    loop {
-        line.clear();
+    let mut done = false;
+    while !done {
+        let mut line = String::new();
         if input.read_line(&mut line).context("reading stdin")? == 0 {
-            break;
-        }
-        number += 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match Document::from_json(&line) {
-            Ok(doc) => batch.push(doc),
-            Err(e) => {
-                eprintln!("crashkit index: line {number}: {e}");
-                tally.failed += 1;
+            done = true;
+        } else {
+            number += 1;
+            if !line.trim().is_empty() {
+                lines.push((number, line));
             }
         }
-        if batch.len() >= BATCH {
-            send(index, &mut batch, &mut since_commit, commit_every, tally).await?;
+        if lines.len() >= BATCH || (done && !lines.is_empty()) {
+            let chunk = std::mem::replace(&mut lines, Vec::with_capacity(BATCH));
+            parsing.push_back(tokio::task::spawn_blocking(move || parse_lines(chunk)));
+        }
+        // Hand parsed batches to the index in input order, so a crash given
+        // twice ends as its later line.
+        while parsing.len() > PARSERS || (done && !parsing.is_empty()) {
+            let task = parsing.pop_front().expect("not empty");
+            let (mut docs, errors) = task.await.context("parsing task")?;
+            for e in errors {
+                eprintln!("crashkit index: {e}");
+                tally.failed += 1;
+            }
+            sender.send(&mut docs, tally).await?;
             if let Some(p) = progress {
                 p.set_position(tally.indexed);
             }
         }
     }
-    send(index, &mut batch, &mut since_commit, commit_every, tally).await
+    sender.finish(&mut Vec::new(), tally).await
 }
 
 async fn from_storage(
-    index: &dyn SearchIndex,
+    index: Arc<dyn SearchIndex>,
     storage: &CrashStorage,
     ids: Vec<CrashId>,
     commit_every: u64,
     tally: &mut Tally,
     progress: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<()> {
+    let mut sender = Sender::new(index, commit_every);
     let mut batch = Vec::with_capacity(BATCH);
-    let mut since_commit = 0;
     let mut fetches = futures::stream::iter(ids)
         .map(|id| async move {
             let got = storage.get_processed_crash(&id).await;
@@ -303,10 +376,10 @@ async fn from_storage(
             p.inc(1);
         }
         if batch.len() >= BATCH {
-            send(index, &mut batch, &mut since_commit, commit_every, tally).await?;
+            sender.send(&mut batch, tally).await?;
         }
     }
-    send(index, &mut batch, &mut since_commit, commit_every, tally).await
+    sender.finish(&mut batch, tally).await
 }
 
 #[cfg(test)]

@@ -78,6 +78,11 @@ pub struct Args {
     #[arg(long, value_name = "ADDR", requires = "queue")]
     pub metrics_addr: Option<String>,
 
+    /// With --queue: index each crash into this search index (index.url)
+    /// after saving it and before acking it.
+    #[arg(long, value_name = "URL", requires = "queue")]
+    pub index: Option<String>,
+
     /// What to do with stored crashes: process them fully, or only recompute
     /// the signature of their stored processed crash.
     #[arg(long, value_enum, default_value_t = Ruleset::Default, requires = "storage")]
@@ -331,6 +336,7 @@ pub fn queue_worker(
     storage: CrashStorage,
     jobs: usize,
     metrics: Arc<crate::process::worker::WorkerMetrics>,
+    index: Option<Arc<dyn crate::search::SearchIndex>>,
 ) -> anyhow::Result<crate::process::worker::QueueWorker> {
     let q = &config.settings.queue;
     Ok(crate::process::worker::QueueWorker {
@@ -342,6 +348,7 @@ pub fn queue_worker(
         max_deliveries: q.max_deliveries,
         poll: Duration::from_millis(q.poll_interval_ms.max(10)),
         metrics,
+        index,
     })
 }
 
@@ -388,7 +395,15 @@ async fn process_queue(
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
     }
-    let worker = queue_worker(config, queue, pool, storage, jobs, metrics)?;
+    let index = match &args.index {
+        Some(url) => Some(crate::search::open_url(
+            &config.settings.index,
+            url,
+            crate::search::Mode::Write,
+        )?),
+        None => None,
+    };
+    let worker = queue_worker(config, queue, pool, storage, jobs, metrics, index)?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopper = stop.clone();
     tokio::spawn(async move {

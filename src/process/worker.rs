@@ -164,6 +164,9 @@ pub struct QueueWorker {
     pub max_deliveries: u32,
     pub poll: Duration,
     pub metrics: Arc<WorkerMetrics>,
+    /// Where processed crashes are indexed after they are saved and before
+    /// they are acked (`--index`), if anywhere.
+    pub index: Option<Arc<dyn crate::search::SearchIndex>>,
 }
 
 /// What happened to one message, for the worker's output line.
@@ -198,21 +201,73 @@ impl QueueWorker {
                 continue;
             }
             let handled = futures::future::join_all(batch.iter().map(|d| self.handle(d))).await;
-            for h in handled {
+            let mut saved = Vec::new();
+            for (d, (h, pc)) in batch.iter().zip(handled) {
+                if let Some(pc) = pc {
+                    saved.push((d, pc));
+                }
                 report(h);
             }
+            self.index_then_ack(saved).await;
         }
         Ok(())
     }
 
-    async fn handle(&self, d: &Delivery) -> Handled {
+    /// Indexes the saved crashes of a batch (one bulk request and one
+    /// commit), then acks them; if indexing fails they are given back, to
+    /// be processed and indexed again.
+    async fn index_then_ack(&self, saved: Vec<(&Delivery, ProcessedCrash)>) {
+        let indexed = match &self.index {
+            None => true,
+            Some(index) if !saved.is_empty() => {
+                let docs: Vec<crate::search::Document> = saved
+                    .iter()
+                    .filter_map(|(_, pc)| crate::search::Document::from_processed(pc).ok())
+                    .collect();
+                let result = match index.upsert(docs).await {
+                    Ok(rejected) => index.commit().await.map(|()| rejected),
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(rejected) => {
+                        for r in rejected {
+                            // A document the index refuses will never fit: acked, logged.
+                            error!(crash_id = %r.id, "the index refused the crash: {}", r.reason);
+                        }
+                        true
+                    }
+                    Err(e) => {
+                        warn!("indexing failed, the crashes will be processed again: {e}");
+                        false
+                    }
+                }
+            }
+            Some(_) => true,
+        };
+        for (d, _) in saved {
+            let result = if indexed {
+                self.queue.ack(d).await
+            } else {
+                self.queue.nack(d).await
+            };
+            if let Err(e) = result {
+                // The crash is saved; a redelivery only processes it again.
+                warn!(body = %d.body, "ack failed: {e}");
+            }
+        }
+    }
+
+    /// Handles one message; a crash saved and waiting for its ack comes
+    /// back with its processed crash.
+    async fn handle(&self, d: &Delivery) -> (Handled, Option<ProcessedCrash>) {
         let done = |outcome: &'static str, crash_id: Option<CrashId>, signature: Option<String>| {
             self.metrics.count(outcome);
-            Handled {
+            let h = Handled {
                 crash_id,
                 outcome,
                 signature,
-            }
+            };
+            (h, None)
         };
         if d.is_test() {
             let _ = self.queue.ack(d).await;
@@ -240,17 +295,14 @@ impl QueueWorker {
                 if let Ok(mut h) = self.metrics.latency.lock() {
                     h.observe(started.elapsed().as_secs_f64());
                 }
-                if let Err(e) = self.queue.ack(d).await {
-                    // The crash is saved; a redelivery only processes it again.
-                    warn!(crash_id = %id, "ack failed: {e}");
-                }
                 let ok = pc.get("success") == Some(&Value::Bool(true));
                 let signature = pc
                     .get("signature")
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 info!(crash_id = %id, signature = signature.as_deref().unwrap_or(""), "processed");
-                done(if ok { "processed" } else { "failed" }, Some(id), signature)
+                let (h, _) = done(if ok { "processed" } else { "failed" }, Some(id), signature);
+                (h, Some(pc))
             }
             Err(e) if is_missing(&e) => {
                 warn!(crash_id = %id, "no such crash in storage ({e:#}); acked, not retried");

@@ -10,7 +10,6 @@
 //! (one [`retry::Policy`], `index.retry_timeout_secs`); bulk items refused
 //! with 429 are sent again, other refused items are reported per crash id.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -549,7 +548,7 @@ fn tally_of(agg: &Agg, value: &Value) -> Tally {
         Agg::Cardinality { .. } => Tally::Count(value["value"].as_u64().unwrap_or(0)),
         Agg::Terms { field, subs } | Agg::Histogram { field, subs, .. } => {
             let histogram = matches!(agg, Agg::Histogram { .. });
-            let mut buckets = BTreeMap::new();
+            let mut buckets = std::collections::HashMap::new();
             for bucket in value["buckets"].as_array().into_iter().flatten() {
                 let key = &bucket["key"];
                 let key = match (field.kind, histogram) {

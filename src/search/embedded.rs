@@ -229,6 +229,13 @@ impl Inner {
             message,
         };
         let writer = match mode {
+            Mode::Read if !root.join(META_FILE).exists() => {
+                return Err(SearchError::InvalidUrl {
+                    url: location,
+                    message: "no crashkit index here (`crashkit index --index PATH` makes one)"
+                        .into(),
+                })
+            }
             Mode::Read => None,
             Mode::Write | Mode::Rebuild => {
                 fs::create_dir_all(&root).map_err(|e| local(format!("cannot create: {e}")))?;
@@ -738,6 +745,30 @@ impl Col {
         }
     }
 
+    /// The strings of many codes at once, read in one pass over the
+    /// dictionary (empty for columns that are not strings).
+    fn keys(&self, codes: impl Iterator<Item = i64>) -> HashMap<i64, Key> {
+        let Col::Str(c) = self else {
+            return HashMap::new();
+        };
+        let mut ords: Vec<u64> = codes.map(|c| c as u64).collect();
+        ords.sort_unstable();
+        let mut out = HashMap::with_capacity(ords.len());
+        let mut next = ords.iter();
+        let _ = c
+            .dictionary()
+            .sorted_ords_to_term_cb(ords.iter().copied(), |bytes| {
+                if let Some(ord) = next.next() {
+                    out.insert(
+                        *ord as i64,
+                        Key::Str(String::from_utf8_lossy(bytes).into_owned()),
+                    );
+                }
+                Ok(())
+            });
+        out
+    }
+
     /// The value of a code as a [`Key`].
     fn key(&self, code: i64) -> Key {
         match self {
@@ -758,12 +789,18 @@ struct SegAgg {
     agg: Agg,
     col: Col,
     subs: Vec<SegAgg>,
+    /// This level's values of the current document.
+    scratch: Vec<i64>,
+    /// Whether counts go to [`SegTally::dense`]: a string terms facet
+    /// without sub-aggregations, counted by ordinal.
+    dense: bool,
 }
 
 /// Counts of one aggregation in one segment, by value code.
 #[derive(Default)]
 struct SegTally {
     buckets: HashMap<i64, (u64, Vec<SegTally>)>,
+    dense: Vec<u64>,
     distinct: HashSet<i64>,
 }
 
@@ -774,41 +811,67 @@ impl SegAgg {
             | Agg::Histogram { field, .. }
             | Agg::Cardinality { field } => field,
         };
+        let col = Col::open(segment, field)?;
+        let dense =
+            matches!(agg, Agg::Terms { subs, .. } if subs.is_empty()) && matches!(col, Col::Str(_));
         Ok(SegAgg {
             agg: agg.clone(),
-            col: Col::open(segment, field)?,
+            col,
             subs: agg
                 .subs()
                 .iter()
                 .map(|s| SegAgg::bind(s, segment))
                 .collect::<tantivy::Result<_>>()?,
+            scratch: Vec::new(),
+            dense,
         })
     }
 
-    fn collect(&self, doc: DocId, tally: &mut SegTally, scratch: &mut Vec<i64>) {
-        self.col.codes(doc, scratch);
+    fn tally(&self) -> SegTally {
+        let mut t = SegTally::default();
+        if let (true, Col::Str(c)) = (self.dense, &self.col) {
+            t.dense = vec![0; c.num_terms()];
+        }
+        t
+    }
+
+    fn collect(&mut self, doc: DocId, tally: &mut SegTally) {
+        let SegAgg {
+            agg,
+            col,
+            subs,
+            scratch,
+            dense,
+        } = self;
+        col.codes(doc, scratch);
         if scratch.is_empty() {
             return;
         }
-        match &self.agg {
+        if *dense {
+            for code in scratch.iter() {
+                if let Some(c) = tally.dense.get_mut(*code as usize) {
+                    *c += 1;
+                }
+            }
+            return;
+        }
+        match agg {
             Agg::Cardinality { .. } => tally.distinct.extend(scratch.iter().copied()),
             Agg::Terms { .. } | Agg::Histogram { .. } => {
-                let bucket_codes: Vec<i64> = match &self.agg {
-                    Agg::Histogram { interval, .. } => {
-                        let mut b: Vec<i64> =
-                            scratch.iter().map(|v| bucket_code(*v, interval)).collect();
-                        b.dedup();
-                        b
+                if let Agg::Histogram { interval, .. } = agg {
+                    for v in scratch.iter_mut() {
+                        *v = bucket_code(*v, interval);
                     }
-                    _ => scratch.clone(),
-                };
-                for code in bucket_codes {
-                    let entry = tally.buckets.entry(code).or_insert_with(|| {
-                        (0, self.subs.iter().map(|_| SegTally::default()).collect())
-                    });
+                    scratch.dedup();
+                }
+                for code in scratch.iter() {
+                    let entry = tally
+                        .buckets
+                        .entry(*code)
+                        .or_insert_with(|| (0, subs.iter().map(SegAgg::tally).collect()));
                     entry.0 += 1;
-                    for (sub, sub_tally) in self.subs.iter().zip(entry.1.iter_mut()) {
-                        sub.collect(doc, sub_tally, scratch);
+                    for (sub, sub_tally) in subs.iter_mut().zip(entry.1.iter_mut()) {
+                        sub.collect(doc, sub_tally);
                     }
                 }
             }
@@ -816,6 +879,28 @@ impl SegAgg {
     }
 
     fn harvest(&self, tally: SegTally) -> Tally {
+        if let (true, Col::Str(column)) = (self.dense, &self.col) {
+            // Terms in ordinal order, read in one pass over the dictionary.
+            let counted: Vec<(u64, u64)> = tally
+                .dense
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(ord, c)| (ord as u64, *c))
+                .collect();
+            let mut buckets = HashMap::with_capacity(counted.len());
+            let mut counts = counted.iter().map(|(_, c)| *c);
+            let _ = column.dictionary().sorted_ords_to_term_cb(
+                counted.iter().map(|(ord, _)| *ord),
+                |bytes| {
+                    let term = String::from_utf8_lossy(bytes).into_owned();
+                    let count = counts.next().unwrap_or(0);
+                    buckets.insert(Key::Str(term), (count, Vec::new()));
+                    Ok(())
+                },
+            );
+            return Tally::Buckets(buckets);
+        }
         match &self.agg {
             Agg::Cardinality { .. } => Tally::Distinct(
                 tally
@@ -824,25 +909,28 @@ impl SegAgg {
                     .map(|c| self.col.key(c))
                     .collect(),
             ),
-            Agg::Terms { .. } | Agg::Histogram { .. } => Tally::Buckets(
-                tally
-                    .buckets
-                    .into_iter()
-                    .map(|(code, (count, subs))| {
-                        let key = match &self.agg {
-                            Agg::Histogram { interval, .. } => histogram_key(code, interval),
-                            _ => self.col.key(code),
-                        };
-                        let subs = self
-                            .subs
-                            .iter()
-                            .zip(subs)
-                            .map(|(s, t)| s.harvest(t))
-                            .collect();
-                        (key, (count, subs))
-                    })
-                    .collect(),
-            ),
+            Agg::Terms { .. } | Agg::Histogram { .. } => {
+                let mut names = self.col.keys(tally.buckets.keys().copied());
+                Tally::Buckets(
+                    tally
+                        .buckets
+                        .into_iter()
+                        .map(|(code, (count, subs))| {
+                            let key = match &self.agg {
+                                Agg::Histogram { interval, .. } => histogram_key(code, interval),
+                                _ => names.remove(&code).unwrap_or_else(|| self.col.key(code)),
+                            };
+                            let subs = self
+                                .subs
+                                .iter()
+                                .zip(subs)
+                                .map(|(s, t)| s.harvest(t))
+                                .collect();
+                            (key, (count, subs))
+                        })
+                        .collect(),
+                )
+            }
         }
     }
 }
@@ -919,7 +1007,7 @@ impl Collector for CrashCollector {
             .iter()
             .map(|a| SegAgg::bind(a, segment))
             .collect::<tantivy::Result<_>>()?;
-        let tallies = aggs.iter().map(|_| SegTally::default()).collect();
+        let tallies = aggs.iter().map(SegAgg::tally).collect();
         Ok(CrashSegment {
             search: Arc::clone(&self.search),
             keep: self.keep,
@@ -982,8 +1070,8 @@ impl SegmentCollector for CrashSegment {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         self.total += 1;
-        for (agg, tally) in self.aggs.iter().zip(self.tallies.iter_mut()) {
-            agg.collect(doc, tally, &mut self.scratch);
+        for (agg, tally) in self.aggs.iter_mut().zip(self.tallies.iter_mut()) {
+            agg.collect(doc, tally);
         }
         if self.keep == 0 {
             return;

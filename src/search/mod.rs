@@ -128,6 +128,13 @@ pub trait SearchIndex: Send + Sync + std::fmt::Debug {
     fn location(&self) -> String;
 }
 
+/// Opens the index at `url`, with the other settings of `settings`.
+pub fn open_url(settings: &IndexSettings, url: &str, mode: Mode) -> Result<Arc<dyn SearchIndex>> {
+    let mut settings = settings.clone();
+    settings.url = url.to_owned();
+    open(&settings, mode)
+}
+
 /// Opens the index that `settings.url` names.
 pub fn open(settings: &IndexSettings, mode: Mode) -> Result<Arc<dyn SearchIndex>> {
     let url = settings.url.trim();

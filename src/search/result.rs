@@ -8,7 +8,7 @@
 //! between the first and the last filled in, as Elasticsearch does.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,7 @@ impl Key {
 /// sub-aggregations of each bucket), or the set of distinct values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tally {
-    Buckets(BTreeMap<Key, (u64, Vec<Tally>)>),
+    Buckets(HashMap<Key, (u64, Vec<Tally>)>),
     Distinct(HashSet<Key>),
     /// A distinct count an engine computed itself.
     Count(u64),
@@ -105,7 +105,7 @@ impl Tally {
     pub fn empty(agg: &Agg) -> Tally {
         match agg {
             Agg::Cardinality { .. } => Tally::Distinct(HashSet::new()),
-            _ => Tally::Buckets(BTreeMap::new()),
+            _ => Tally::Buckets(HashMap::new()),
         }
     }
 
@@ -182,6 +182,8 @@ fn finish_one(agg: &Agg, tally: Tally, size: usize) -> Facet {
         (Agg::Histogram { interval, subs, .. }, Tally::Buckets(map)) => {
             let mut out = Vec::new();
             let mut next: Option<Key> = None;
+            let mut map: Vec<(Key, (u64, Vec<Tally>))> = map.into_iter().collect();
+            map.sort_by(|a, b| a.0.cmp(&b.0));
             for (term, (count, tallies)) in map {
                 while let Some(gap) = next.take().filter(|g| *g < term) {
                     next = Some(step(&gap, interval));
@@ -417,7 +419,7 @@ mod tests {
             interval,
             subs: vec![],
         };
-        let mut map = BTreeMap::new();
+        let mut map = HashMap::new();
         map.insert(bucket_of(5, &interval), (1, vec![]));
         map.insert(bucket_of(31, &interval), (2, vec![]));
         let facets = finish(&[agg], vec![Tally::Buckets(map)], 10);

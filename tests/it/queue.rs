@@ -318,6 +318,7 @@ fn collect_serve_process_is_a_single_node_pipeline() {
     let tmp = tempfile::tempdir().unwrap();
     let symbols = crate::repo().join("testdata/symbols");
     let spool = tmp.path().join("spool");
+    let index = tmp.path().join("idx");
     let mut server = Server::start(
         tmp.path(),
         &[
@@ -330,6 +331,8 @@ fn collect_serve_process_is_a_single_node_pipeline() {
             spool.to_str().unwrap(),
             "--jobs",
             "2",
+            "--index",
+            index.to_str().unwrap(),
         ],
     );
     let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
@@ -350,6 +353,17 @@ fn collect_serve_process_is_a_single_node_pipeline() {
         processed(&storage, &id).unwrap()["signature"],
         "crashhelper::crash_null_write"
     );
-    assert_eq!(backlog(spool.to_str().unwrap()), 0);
+    // Acked only after it was indexed: once the queue is empty, a reader finds it.
+    wait_until("the crash to be acked", Duration::from_secs(60), || {
+        backlog(spool.to_str().unwrap()) == 0
+    });
+    let out = crate::run(crate::crashkit(tmp.path()).args([
+        "query",
+        "--index",
+        index.to_str().unwrap(),
+        "--format",
+        "ids",
+    ]));
+    assert_eq!(crate::stdout(&out).trim(), id, "{}", crate::stderr(&out));
     assert_eq!(crate::collector::terminate(&mut server).code(), Some(0));
 }

@@ -375,22 +375,35 @@ fn a_second_writer_is_refused_while_readers_go_on() {
     let idx = idx.to_str().unwrap();
     let out = index(tmp.path(), idx, &generated(tmp.path(), 50, 3), &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    // A writer waiting on its stdin holds the lock.
-    let mut writer = crashkit(tmp.path())
-        .args(["index", "--index", idx])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = writer.stdin.take().unwrap();
-    let second = loop {
-        let out = index(tmp.path(), idx, "", &[]);
-        if out.status.code() == Some(2) {
-            break out;
+    // A writer waiting on its stdin holds the lock. A second writer started
+    // before it took the lock wins instead; then the first is started again.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let (mut writer, second) = 'attempt: loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lock was never taken"
+        );
+        let mut writer = crashkit(tmp.path())
+            .args(["index", "--index", idx])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        loop {
+            let out = index(tmp.path(), idx, "", &[]);
+            if out.status.code() == Some(2) {
+                break 'attempt (writer, out);
+            }
+            if writer.try_wait().unwrap().is_some() {
+                continue 'attempt;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the lock was never taken"
+            );
         }
-        // The first writer has not taken the lock yet.
-        std::thread::yield_now();
     };
+    let mut stdin = writer.stdin.take().unwrap();
     assert!(
         stderr(&second).contains("another crashkit is writing to this index"),
         "{}",
