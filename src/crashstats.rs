@@ -79,12 +79,7 @@ impl Client {
                     )
                 })?;
                 let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse().ok())
-                    .map(Duration::from_secs);
+                let retry_after = retry::retry_after(response.headers());
                 let body = response.text().await.unwrap_or_default();
                 match status {
                     200..=299 => Ok(body),

@@ -41,6 +41,15 @@ pub enum Verdict<E> {
     Fail(E),
 }
 
+/// The delay a `Retry-After: <seconds>` header asks for.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
 /// Runs `attempt` until it succeeds, fails for good, or the policy is
 /// exhausted; then returns the last error.
 pub async fn run<T, E, F, Fut>(policy: Policy, mut attempt: F) -> Result<T, E>

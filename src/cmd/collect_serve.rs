@@ -128,14 +128,6 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
             let pool = super::process::worker_pool(&config)?;
             let metrics = Arc::new(crate::process::worker::WorkerMetrics::default());
             let jobs = super::process::jobs(&config);
-            let index = match &args.index {
-                Some(url) => Some(crate::search::open_url(
-                    &config.settings.index,
-                    url,
-                    crate::search::Mode::Write,
-                )?),
-                None => None,
-            };
             let worker = super::process::queue_worker(
                 &config,
                 queue,
@@ -143,7 +135,7 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
                 worker_storage,
                 jobs,
                 metrics,
-                index,
+                args.index.as_deref(),
             )?;
             info!(jobs, "processing in this process");
             Some(runtime.spawn(async move {

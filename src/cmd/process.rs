@@ -328,7 +328,8 @@ pub fn worker_pool(config: &Config) -> anyhow::Result<Arc<Pool>> {
     Ok(Arc::new(Pool::new(exe, settings, processor(settings)?)?))
 }
 
-/// A queue worker with the queue settings of `config`.
+/// A queue worker with the queue settings of `config`, indexing into
+/// `index_url` when given.
 pub fn queue_worker(
     config: &Config,
     queue: Arc<dyn crate::queue::Queue>,
@@ -336,9 +337,12 @@ pub fn queue_worker(
     storage: CrashStorage,
     jobs: usize,
     metrics: Arc<crate::process::worker::WorkerMetrics>,
-    index: Option<Arc<dyn crate::search::SearchIndex>>,
+    index_url: Option<&str>,
 ) -> anyhow::Result<crate::process::worker::QueueWorker> {
     let q = &config.settings.queue;
+    let index = index_url
+        .map(|url| crate::search::open_url(&config.settings.index, url, crate::search::Mode::Write))
+        .transpose()?;
     Ok(crate::process::worker::QueueWorker {
         queue,
         pool,
@@ -395,15 +399,15 @@ async fn process_queue(
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
     }
-    let index = match &args.index {
-        Some(url) => Some(crate::search::open_url(
-            &config.settings.index,
-            url,
-            crate::search::Mode::Write,
-        )?),
-        None => None,
-    };
-    let worker = queue_worker(config, queue, pool, storage, jobs, metrics, index)?;
+    let worker = queue_worker(
+        config,
+        queue,
+        pool,
+        storage,
+        jobs,
+        metrics,
+        args.index.as_deref(),
+    )?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopper = stop.clone();
     tokio::spawn(async move {

@@ -141,12 +141,7 @@ impl Elastic {
                     Verdict::Retry(self.unavailable(format!("{method} {path}: {e}")), None)
                 })?;
                 let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
+                let retry_after = retry::retry_after(response.headers());
                 let text = response.text().await.map_err(|e| {
                     Verdict::Retry(self.unavailable(format!("{method} {path}: {e}")), None)
                 })?;
@@ -227,6 +222,16 @@ impl Elastic {
         })
     }
 
+    async fn put_template(&self) -> Result<()> {
+        self.send_ok(
+            reqwest::Method::PUT,
+            &format!("_index_template/{}", self.prefix),
+            Some((self.template().to_string(), "application/json")),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Creates the template, or checks the one there has our schema version.
     async fn ensure_template(&self) -> Result<()> {
         self.template_checked
@@ -238,15 +243,7 @@ impl Elastic {
                         expected: SCHEMA_VERSION,
                     }),
                     Some(_) => Ok(()),
-                    None => {
-                        self.send_ok(
-                            reqwest::Method::PUT,
-                            &format!("_index_template/{}", self.prefix),
-                            Some((self.template().to_string(), "application/json")),
-                        )
-                        .await?;
-                        Ok(())
-                    }
+                    None => self.put_template().await,
                 }
             })
             .await
@@ -745,13 +742,7 @@ impl SearchIndex for Elastic {
                 message: format!("deleting the index template: HTTP {status}"),
             });
         }
-        self.send_ok(
-            reqwest::Method::PUT,
-            &format!("_index_template/{}", self.prefix),
-            Some((self.template().to_string(), "application/json")),
-        )
-        .await?;
-        Ok(())
+        self.put_template().await
     }
 
     fn location(&self) -> String {

@@ -505,8 +505,14 @@ fn elasticsearch_through_the_cli() {
         assert_eq!(out.status.code(), Some(0), "{target}: {}", stderr(&out));
     }
     // Explicit dates: the default window moves with the clock between the two runs.
-    let from = format!("date=>={}", (chrono::Utc::now() - chrono::Duration::days(10)).format("%Y-%m-%d"));
-    let to = format!("date=<{}", (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d"));
+    let from = format!(
+        "date=>={}",
+        (chrono::Utc::now() - chrono::Duration::days(10)).format("%Y-%m-%d")
+    );
+    let to = format!(
+        "date=<{}",
+        (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d")
+    );
     let args = [
         from.as_str(),
         to.as_str(),
