@@ -56,18 +56,55 @@ impl Client {
         })
     }
 
+    /// Whether a token was found in `CRASHSTATS_API_TOKEN`.
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
     /// `GET /api/SuperSearch/` with Super Search parameters.
     pub async fn super_search(
         &self,
         params: &[(String, String)],
     ) -> Result<Value, CrashStatsError> {
         let url = format!("{}/api/SuperSearch/", self.base);
-        let text = retry::run(self.policy, || {
-            let mut request = self.http.get(&url).query(params);
+        let text = self
+            .send(&url, || self.http.get(&url).query(params))
+            .await?;
+        serde_json::from_str(&text).map_err(|e| CrashStatsError::Malformed {
+            url,
+            message: e.to_string(),
+        })
+    }
+
+    /// `POST /api/Reprocessing/` with these crash ids (Crash Stats takes
+    /// at most 50 at once).
+    pub async fn reprocess(&self, ids: &[crate::crash_id::CrashId]) -> Result<(), CrashStatsError> {
+        let url = format!("{}/api/Reprocessing/", self.base);
+        let body: Vec<String> = ids.iter().map(|id| format!("crash_ids={id}")).collect();
+        let body = body.join("&");
+        self.send(&url, || {
+            self.http
+                .post(&url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body.clone())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Sends the request `build` makes, with the token, retrying passing
+    /// faults (connection errors, 429, 5xx); the body of a 2xx answer.
+    async fn send(
+        &self,
+        url: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<String, CrashStatsError> {
+        retry::run(self.policy, || {
+            let mut request = build();
             if let Some(token) = &self.token {
                 request = request.header("Auth-Token", token);
             }
-            let url = url.clone();
+            let url = url.to_owned();
             async move {
                 let response = request.send().await.map_err(|e| {
                     Verdict::Retry(
@@ -98,10 +135,6 @@ impl Client {
                 }
             }
         })
-        .await?;
-        serde_json::from_str(&text).map_err(|e| CrashStatsError::Malformed {
-            url,
-            message: e.to_string(),
-        })
+        .await
     }
 }

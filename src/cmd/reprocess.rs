@@ -188,52 +188,13 @@ async fn post_to_api(
     progress: Option<&indicatif::ProgressBar>,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
-    let token = std::env::var("CRASHSTATS_API_TOKEN")
-        .map_err(|_| UsageError("--api needs the token in CRASHSTATS_API_TOKEN".into()))?;
-    let endpoint = format!("{}/api/Reprocessing/", api.trim_end_matches('/'));
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .user_agent(concat!("crashkit/", env!("CARGO_PKG_VERSION")))
-        .build()?;
+    let client = crate::crashstats::Client::new(api)?;
+    if !client.has_token() {
+        return Err(UsageError("--api needs the token in CRASHSTATS_API_TOKEN".into()).into());
+    }
     let mut sent = 0;
     for group in ids.chunks(API_GROUP) {
-        let body: Vec<String> = group.iter().map(|id| format!("crash_ids={id}")).collect();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let resp = client
-                .post(&endpoint)
-                .header("Auth-Token", &token)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body.join("&"))
-                .send()
-                .await;
-            match resp {
-                Ok(r) if r.status().is_success() => break,
-                Ok(r)
-                    if (r.status().as_u16() == 429 || r.status().is_server_error())
-                        && attempt < 5 =>
-                {
-                    let wait = r
-                        .headers()
-                        .get("Retry-After")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse().ok())
-                        .map_or(Duration::from_millis(500 << attempt), Duration::from_secs);
-                    tokio::time::sleep(wait).await;
-                }
-                Ok(r) => anyhow::bail!(
-                    "{endpoint}: HTTP {} {}",
-                    r.status(),
-                    r.text().await.unwrap_or_default()
-                ),
-                Err(e) if attempt < 5 => {
-                    tracing::warn!("{endpoint}: {e}; retrying");
-                    tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
-                }
-                Err(e) => return Err(e).context(endpoint.clone()),
-            }
-        }
+        client.reprocess(group).await?;
         for id in group {
             writeln!(out, "{id}")?;
         }
