@@ -734,6 +734,26 @@ async fn date_ranges_and_partitions(fx: Fixture) {
     assert_eq!(column(&r, "signature"), [json!("earlier"), json!("recent")]);
     let r = run(&fx, &[("date", ">=2026-08-30"), ("date", "<2026-09-02")]).await;
     assert_eq!(column(&r, "signature"), [json!("old")]);
+    // Bounds keep their fraction of a second (a regression: the embedded
+    // index once cut them to the second, missing crashes of this instant).
+    let r = run(
+        &fx,
+        &[
+            ("date", ">=2026-11-25T09:59:59.500+00:00"),
+            ("date", "<2026-11-25T10:00:00.400+00:00"),
+        ],
+    )
+    .await;
+    assert_eq!(column(&r, "signature"), [json!("recent")]);
+    let r = run(
+        &fx,
+        &[
+            ("date", ">=2026-11-25T10:00:00.001+00:00"),
+            ("date", "<2026-11-25T10:00:00.900+00:00"),
+        ],
+    )
+    .await;
+    assert_eq!(total(&r), 0);
     assert_eq!(fx.index.partitions().await.unwrap().len(), 3);
     assert_eq!(
         fx.index.schema_version().await.unwrap(),

@@ -588,12 +588,18 @@ impl Inner {
                     })
                 })
         };
-        let scalar_term = |s: &Scalar| match *s {
+        // Ranges run on the fast field, which keeps microseconds; the
+        // inverted index (equality) keeps dates to the second.
+        let scalar_term = |s: &Scalar, for_range: bool| match *s {
             Scalar::Int(i) => Term::from_field_i64(raw, i),
-            Scalar::Date(d) => Term::from_field_date_for_search(
-                raw,
-                tantivy::DateTime::from_timestamp_micros(d.timestamp_micros()),
-            ),
+            Scalar::Date(d) => {
+                let d = tantivy::DateTime::from_timestamp_micros(d.timestamp_micros());
+                if for_range {
+                    Term::from_field_date(raw, d)
+                } else {
+                    Term::from_field_date_for_search(raw, d)
+                }
+            }
         };
         let q: Box<dyn Query> = match &cond.op {
             Op::Match(value) => match field.kind {
@@ -631,9 +637,12 @@ impl Inner {
                 })?,
                 raw,
             )?,
-            Op::Equal(s) => Box::new(TermQuery::new(scalar_term(s), IndexRecordOption::Basic)),
+            Op::Equal(s) => Box::new(TermQuery::new(
+                scalar_term(s, false),
+                IndexRecordOption::Basic,
+            )),
             Op::Range(cmp, s) => {
-                let t = scalar_term(s);
+                let t = scalar_term(s, true);
                 let (lower, upper) = match cmp {
                     Cmp::Gt => (Bound::Excluded(t), Bound::Unbounded),
                     Cmp::Ge => (Bound::Included(t), Bound::Unbounded),
