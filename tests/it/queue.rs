@@ -367,3 +367,66 @@ fn collect_serve_process_is_a_single_node_pipeline() {
     assert_eq!(crate::stdout(&out).trim(), id, "{}", crate::stderr(&out));
     assert_eq!(crate::collector::terminate(&mut server).code(), Some(0));
 }
+
+#[test]
+fn a_queue_worker_indexes_each_crash_before_its_ack() {
+    let base = tempfile::tempdir().unwrap();
+    let url = queue_urls(base.path()).pop().expect("a queue");
+    let tmp = tempfile::tempdir().unwrap();
+    let storage = tmp.path().join("crashes");
+    // Elasticsearch/OpenSearch when the suite has one, the embedded index otherwise.
+    let index = match std::env::var("CRASHKIT_TEST_ES_URL") {
+        Ok(es) => format!(
+            "{}/worker{}",
+            es.trim_end_matches('/'),
+            uuid::Uuid::new_v4().simple()
+        ),
+        Err(_) => tmp.path().join("idx").display().to_string(),
+    };
+    let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
+    let server = Server::start_with(
+        tmp.path(),
+        storage.to_str().unwrap(),
+        &[],
+        &["--queue", &url],
+    );
+    let ids: Vec<String> = (0..5)
+        .map(|i| {
+            crash_id(&post(
+                &server.addr,
+                &multipart(&[
+                    Part::Text("ProductName", "Indexed"),
+                    Part::Text("Seq", &i.to_string()),
+                    Part::File("upload_file_minidump", &dump),
+                ]),
+                Some(&form()),
+                &[],
+            ))
+        })
+        .collect();
+    let mut worker = Worker::start_with(tmp.path(), &url, &storage, &[], &["--index", &index]);
+    wait_until("every crash acked", Duration::from_secs(60), || {
+        worker.handled() >= 5 && backlog(&url) == 0
+    });
+    let out = crate::run(crate::crashkit(tmp.path()).args([
+        "query",
+        "--index",
+        &index,
+        "product=Indexed",
+        "--format",
+        "ids",
+        "--sort",
+        "uuid",
+    ]));
+    let mut want = ids.clone();
+    want.sort();
+    let printed = crate::stdout(&out);
+    let got: Vec<&str> = printed.lines().collect();
+    assert_eq!(
+        got,
+        want.iter().map(String::as_str).collect::<Vec<_>>(),
+        "{}",
+        crate::stderr(&out)
+    );
+    assert_eq!(worker.sigterm().code(), Some(0));
+}
