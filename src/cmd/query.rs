@@ -347,13 +347,23 @@ struct Printer<'a> {
 
 impl<'a> Printer<'a> {
     fn new(format: Format, search: &Search, out: &'a mut dyn Write) -> Printer<'a> {
+        let columns = search.columns.iter().map(|f| f.name).collect();
+        Printer::with_columns(format, columns, search.size > 0, out)
+    }
+
+    fn with_columns(
+        format: Format,
+        columns: Vec<&'static str>,
+        show_hits: bool,
+        out: &'a mut dyn Write,
+    ) -> Printer<'a> {
         Printer {
             format,
-            columns: search.columns.iter().map(|f| f.name).collect(),
+            columns,
             out,
             first_hit: true,
             header_done: false,
-            show_hits: search.size > 0,
+            show_hits,
         }
     }
 
@@ -589,8 +599,7 @@ fn print_topcrashers(
             ]
         })
         .collect();
-    let search = Search::parse(&[], Utc::now()).expect("the empty search parses");
-    let mut printer = Printer::new(format, &search, out);
+    let mut printer = Printer::with_columns(format, header.to_vec(), true, out);
     printer.rows(&header, &rows, true)?;
     Ok(())
 }

@@ -272,7 +272,8 @@ impl Inner {
             writer,
             readers: Mutex::new(HashMap::new()),
         };
-        if mode == Mode::Write {
+        // Checked once: only a rebuild changes it, and that needs the writer lock.
+        if mode != Mode::Rebuild {
             match index.read_version()? {
                 Some(found) if found != SCHEMA_VERSION => {
                     return Err(SearchError::SchemaMismatch {
@@ -282,7 +283,8 @@ impl Inner {
                     })
                 }
                 Some(_) => {}
-                None => index.write_version()?,
+                None if mode == Mode::Write => index.write_version()?,
+                None => {}
             }
         }
         Ok(index)
@@ -467,16 +469,7 @@ impl Inner {
         Ok(Some(reader))
     }
 
-    fn search_blocking(&self, search: &Search, cursor: Option<&Value>) -> Result<Page> {
-        if let Some(found) = self.read_version()? {
-            if found != SCHEMA_VERSION {
-                return Err(SearchError::SchemaMismatch {
-                    location: self.location(),
-                    found,
-                    expected: SCHEMA_VERSION,
-                });
-            }
-        }
+    fn search_blocking(&self, search: Arc<Search>, cursor: Option<&Value>) -> Result<Page> {
         let after: Option<SortKey> = match cursor {
             Some(c) => Some(
                 serde_json::from_value(c.clone())
@@ -486,8 +479,7 @@ impl Inner {
         };
         let offset = if after.is_some() { 0 } else { search.offset };
         let keep = offset + search.size;
-        let query = self.query(search)?;
-        let shared = Arc::new(search.clone());
+        let query = self.query(&search)?;
         let after = after.map(Arc::new);
         let mut searchers = Vec::new();
         let mut total = 0u64;
@@ -499,7 +491,7 @@ impl Inner {
             };
             let searcher = reader.searcher();
             let collector = CrashCollector {
-                search: Arc::clone(&shared),
+                search: Arc::clone(&search),
                 keep,
                 after: after.clone(),
                 searcher_ord: searchers.len(),
@@ -1151,9 +1143,9 @@ impl SearchIndex for Embedded {
     }
 
     async fn search(&self, search: &Search, cursor: Option<&Value>) -> Result<Page> {
-        let search = search.clone();
+        let search = Arc::new(search.clone());
         let cursor = cursor.cloned();
-        self.blocking(move |i| i.search_blocking(&search, cursor.as_ref()))
+        self.blocking(move |i| i.search_blocking(search, cursor.as_ref()))
             .await
     }
 
