@@ -144,7 +144,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__collect__subcmd__serve)
-            opts="-j -v -q -h -V --bind --storage --print-ids --queue --process --index --jobs --config --verbose --quiet --log-format --help --version"
+            opts="-j -v -q -h -V --bind --storage --print-ids --queue --process --index --symbols-path --symbols-url --symbols-cache --siglists --jobs --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -163,6 +163,22 @@ _crashkit() {
                     return 0
                     ;;
                 --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --symbols-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --symbols-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --symbols-cache)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --siglists)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

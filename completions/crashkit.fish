@@ -46,7 +46,11 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l bind
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l storage -d 'Where crashes are saved (storage.url): a directory, file:// or s3:// URL' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l queue -d 'Publish accepted crashes to this queue (queue.url): a spool directory or redis://host:port/db' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l index -d 'With --process: index each crash into this search index (index.url) after saving it and before acking it' -r
-complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s j -l jobs -d 'With --process: crashes processed at once (process.jobs; default: cores)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l symbols-path -d 'Local symbol directory in Breakpad layout; repeatable (replaces process.symbols_paths)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l symbols-url -d 'Symbol server base URL (Tecken/Breakpad layout); repeatable (replaces process.symbols_urls)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l symbols-cache -d 'Download cache for symbol servers (process.symbols_cache_dir)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l siglists -d 'Signature lists directory in Socorro\'s format (process.siglists); default: built-in lists' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s j -l jobs -d 'Crashes processed in parallel (process.jobs); default: CPU cores' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log aggregation'"

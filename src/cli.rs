@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, Parser, Subcommand};
 
 use crate::cmd;
-use crate::config::LogFormat;
+use crate::cmd::options::LogFormatArg;
 
 /// crashkit: a crash-report pipeline compatible with Mozilla's Socorro.
 ///
@@ -35,20 +35,32 @@ pub struct Cli {
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
     /// Configuration file (TOML); see `crashkit config docs` for its keys.
-    #[arg(long, global = true, env = "CRASHKIT_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "CRASHKIT_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     /// Log more (-v: debug, -vv: trace).
-    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    #[arg(short, long, global = true, help_heading = "Global options", action = ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 
     /// Log less (-q: warnings and errors only, -qq: errors only).
-    #[arg(short, long, global = true, action = ArgAction::Count)]
+    #[arg(short, long, global = true, help_heading = "Global options", action = ArgAction::Count)]
     pub quiet: u8,
 
     /// Log line format on stderr [default: the log.format key, else text].
-    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
-    pub log_format: Option<LogFormat>,
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_enum,
+        value_name = "FORMAT"
+    )]
+    pub log_format: Option<LogFormatArg>,
 }
 
 /// The subcommands.

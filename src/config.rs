@@ -212,17 +212,7 @@ impl<T: Value> Value for Option<T> {
 }
 
 /// Log output format.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -293,6 +283,20 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
+/// A typed handle on one key: where it lives in [`Settings`] and its name.
+#[derive(Clone, Copy)]
+pub struct Key<T: 'static> {
+    /// `section.name`.
+    pub path: &'static str,
+    field: fn(&mut Settings) -> &mut T,
+}
+
+impl<T> fmt::Debug for Key<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.path)
+    }
+}
+
 /// Declares every configuration key once: section structs, defaults, the
 /// [`KEYS`] table and the generic setters all come from here.
 macro_rules! settings {
@@ -336,6 +340,26 @@ macro_rules! settings {
                 secret: false $(|| str_eq(stringify!($flag), "secret"))*,
             }, )+ )+
         ];
+
+        /// A typed handle on every key, for flags:
+        /// `config.set_flag(keys::process::jobs, "--jobs", Some(4))`.
+        #[allow(non_upper_case_globals)]
+        pub mod keys {
+            use super::*;
+            $(
+                #[doc = concat!("Keys of `[", stringify!($section), "]`.")]
+                pub mod $section {
+                    use super::*;
+                    $(
+                        #[doc = concat!("`", stringify!($section), ".", stringify!($key), "`")]
+                        pub const $key: Key<$ty> = Key {
+                            path: concat!(stringify!($section), ".", stringify!($key)),
+                            field: |s| &mut s.$section.$key,
+                        };
+                    )+
+                }
+            )+
+        }
 
         /// Section docs, in declaration order.
         pub static SECTIONS: &[(&str, &str)] = &[
@@ -400,8 +424,8 @@ settings! {
         max_part_mb: u64 = 20;
         /// Submissions whose bodies are read at once; more wait their turn. Bounds memory: each holds up to max_body_mb.
         max_in_flight: u32 = 16;
-        /// Attempts to save a crash (with backoff) before answering HTTP 500.
-        save_tries: u32 = 5;
+        /// Seconds a crash may take to save, storage retries included; then, or when storage fails in a way that can pass (S3 down, disk full), the answer is HTTP 503 with Retry-After, and nothing is answered with a CrashID that was not saved.
+        save_timeout_secs: u64 = 30;
         /// Seconds a client may stay silent while sending its body before the request is dropped.
         idle_timeout_secs: u64 = 60;
         /// Annotations dropped from every crash (with a collector note).
@@ -427,6 +451,10 @@ settings! {
         symbols_cache_max_mb: u64 = 4096;
         /// Seconds a symbol server's "not found" is remembered before asking again.
         symbols_negative_ttl_secs: u64 = 3600;
+        /// Seconds a symbol server's failure (timeout, 5xx, refused connection) is remembered before asking again: a server that is down costs one timeout per module in this window.
+        symbols_error_ttl_secs: u64 = 60;
+        /// Seconds one symbol file may take to download from a server, retries included.
+        symbols_timeout_secs: u64 = 60;
         /// Seconds one crash may take to process before its worker is killed and the crash marked failed.
         timeout_secs: u64 = 120;
         /// Address-space limit of each processing worker in MiB (0: none); a crash that needs more is marked failed.
@@ -493,7 +521,7 @@ pub struct Config {
     /// The typed values.
     pub settings: Settings,
     /// The collector's throttle rules (`[[throttle]]` tables of the file).
-    pub throttle: crate::collector::throttle::Rules,
+    pub throttle: crate::throttle::Rules,
     throttle_source: Option<Source>,
     sources: BTreeMap<String, Source>,
 }
@@ -517,6 +545,7 @@ impl Config {
     pub fn check_file(path: &Path) -> Result<Config, ConfigError> {
         let mut config = Config::default();
         config.apply_file(path)?;
+        config.check()?;
         Ok(config)
     }
 
@@ -525,13 +554,61 @@ impl Config {
         self.sources.get(key).cloned().unwrap_or(Source::Default)
     }
 
-    /// Sets `key` (`section.name`) from a command-line flag.
-    pub fn set_flag(&mut self, key: &str, flag: &str, value: &str) -> Result<(), ConfigError> {
-        let def = KEYS
-            .iter()
-            .find(|d| d.path() == key)
-            .unwrap_or_else(|| panic!("flag {flag} sets undeclared config key {key}"));
-        self.set(def, Raw::Text(value), Source::Flag(flag.to_owned()))
+    /// Sets `key` to a value a command-line flag gave, already typed by
+    /// the argument parser; `config show` then names the flag.
+    pub fn set_flag<T>(&mut self, key: Key<T>, flag: &str, value: T) {
+        *(key.field)(&mut self.settings) = value;
+        self.sources
+            .insert(key.path.to_owned(), Source::Flag(flag.to_owned()));
+    }
+
+    /// Sets `key` when a flag gave a value.
+    pub fn set_flag_opt<T>(&mut self, key: Key<T>, flag: &str, value: Option<T>) {
+        if let Some(value) = value {
+            self.set_flag(key, flag, value);
+        }
+    }
+
+    /// Checks what single keys cannot: the rules between keys, and values
+    /// whose syntax belongs to another component (the log filter). Run by
+    /// `config check` and by every command before it starts work.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let s = &self.settings;
+        let invalid = |key: &str, message: String| ConfigError::InvalidValue {
+            key: key.to_owned(),
+            origin: self.source(key),
+            message,
+        };
+        if s.queue.lease_secs <= s.process.timeout_secs {
+            return Err(invalid(
+                "queue.lease_secs",
+                format!(
+                    "{} must be above process.timeout_secs ({}, {}): a crash still being processed would be handed to a second worker",
+                    s.queue.lease_secs,
+                    s.process.timeout_secs,
+                    self.source("process.timeout_secs")
+                ),
+            ));
+        }
+        if s.process.jobs == Some(0) {
+            return Err(invalid("process.jobs", "must be at least 1".into()));
+        }
+        if s.collector.max_in_flight == 0 {
+            return Err(invalid(
+                "collector.max_in_flight",
+                "must be at least 1".into(),
+            ));
+        }
+        if s.process.timeout_secs == 0 {
+            return Err(invalid("process.timeout_secs", "must be at least 1".into()));
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&s.log.level) {
+            return Err(invalid(
+                "log.level",
+                format!("{:?} is not a log filter: {e}", s.log.level),
+            ));
+        }
+        Ok(())
     }
 
     fn set(&mut self, def: &KeyDef, raw: Raw<'_>, source: Source) -> Result<(), ConfigError> {
@@ -574,15 +651,14 @@ impl Config {
                         message: "throttle rules are [[throttle]] tables".into(),
                     });
                 };
-                self.throttle =
-                    crate::collector::throttle::Rules::from_toml(array).map_err(|e| {
-                        ConfigError::Throttle {
-                            path: path.to_owned(),
-                            line: position(e.span).0,
-                            number: e.index + 1,
-                            message: e.message,
-                        }
-                    })?;
+                self.throttle = crate::throttle::Rules::from_toml(array).map_err(|e| {
+                    ConfigError::Throttle {
+                        path: path.to_owned(),
+                        line: position(e.span).0,
+                        number: e.index + 1,
+                        message: e.message,
+                    }
+                })?;
                 let (line, _) = position(section_span);
                 self.throttle_source = Some(Source::File {
                     path: path.to_owned(),
@@ -769,7 +845,7 @@ pub fn docs(mut w: impl std::io::Write) -> std::io::Result<()> {
     writeln!(w)?;
     writeln!(w, "## [[throttle]]")?;
     writeln!(w)?;
-    writeln!(w, "{}", crate::collector::throttle::DOC.trim())?;
+    writeln!(w, "{}", crate::throttle::DOC.trim())?;
     Ok(())
 }
 
@@ -779,7 +855,7 @@ fn hint(name: &str, known: &[&str], what: &str) -> String {
         .iter()
         .map(|k| {
             (
-                edit_distance(&name.to_ascii_lowercase(), &k.to_ascii_lowercase()),
+                strsim::levenshtein(&name.to_ascii_lowercase(), &k.to_ascii_lowercase()),
                 k,
             )
         })
@@ -789,21 +865,6 @@ fn hint(name: &str, known: &[&str], what: &str) -> String {
         _ if known.is_empty() => String::new(),
         _ => format!(" (known {what}: {})", known.join(", ")),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -834,10 +895,49 @@ mod tests {
             c.source("storage.url"),
             Source::File { line: 2, .. }
         ));
-        c.set_flag("storage.url", "--storage", "s3://b/p").unwrap();
+        c.set_flag(keys::storage::url, "--storage", "s3://b/p".into());
         assert_eq!(c.settings.storage.url, "s3://b/p");
         assert_eq!(c.source("storage.url"), Source::Flag("--storage".into()));
         assert_eq!(c.source("log.level"), Source::Default);
+    }
+
+    #[test]
+    fn flags_are_typed_values_not_text() {
+        let mut c = Config::default();
+        let dirs = vec!["/syms/a,b".to_owned(), "/syms/c".to_owned()];
+        c.set_flag(keys::process::symbols_paths, "--symbols-path", dirs.clone());
+        assert_eq!(
+            c.settings.process.symbols_paths, dirs,
+            "a comma stays in its path"
+        );
+        assert_eq!(
+            c.source("process.symbols_paths"),
+            Source::Flag("--symbols-path".into())
+        );
+        c.set_flag_opt(keys::process::jobs, "--jobs", None);
+        assert_eq!(c.source("process.jobs"), Source::Default);
+    }
+
+    #[test]
+    fn rules_between_keys_and_the_log_filter_are_checked() {
+        let f = write("[queue]\nlease_secs = 60\n[process]\ntimeout_secs = 120\n");
+        let err = Config::check_file(f.path()).unwrap_err().to_string();
+        assert!(
+            err.contains(":2: invalid value for `queue.lease_secs`")
+                && err.contains("above process.timeout_secs (120"),
+            "{err}"
+        );
+        let env = [(
+            "CRASHKIT_LOG_LEVEL".to_string(),
+            "crashkit=loud".to_string(),
+        )];
+        let err = Config::load(None, env).unwrap().check().unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("env CRASHKIT_LOG_LEVEL: invalid value for `log.level`"),
+            "{err}"
+        );
+        assert!(Config::default().check().is_ok());
     }
 
     #[test]

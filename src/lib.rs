@@ -2,12 +2,15 @@
 //!
 //! The library does all the work; the `crashkit` binary only parses the
 //! command line, runs one of [`cmd`]'s subcommands and maps the outcome to
-//! an exit status. Modules are named after the domain: [`crash_id`],
-//! [`config`], [`storage`], [`collector`], [`queue`], [`process`],
-//! [`signature`], [`search`] (the Super Search index and queries),
-//! [`crashstats`] (the client of a remote Crash Stats), [`synth`]
-//! (synthetic crashes for tests and benchmarks); [`retry`] is the one retry
-//! policy of remote clients.
+//! an exit status. Modules are named after the domain: [`collector`],
+//! [`process`], [`synth`] (synthetic crashes) on top; [`storage`],
+//! [`queue`], [`signature`], [`search`] (the Super Search index and
+//! queries), [`crashstats`] (the client of a remote Crash Stats),
+//! [`logging`] below them; then [`config`]; and at the bottom the shared
+//! plumbing: [`crash_id`], [`fsutil`] (durable file writes), [`retry`] (the
+//! one retry policy of remote clients), [`metrics`] (the Prometheus
+//! registry) and [`throttle`] (the collector's rule language).
+//! Dependencies point down; docs/architecture.md has the map.
 
 pub mod cli;
 pub mod cmd;
@@ -15,7 +18,9 @@ pub mod collector;
 pub mod config;
 pub mod crash_id;
 pub mod crashstats;
+pub mod fsutil;
 pub mod logging;
+pub mod metrics;
 pub mod process;
 pub mod queue;
 pub mod retry;
@@ -23,3 +28,79 @@ pub mod search;
 pub mod signature;
 pub mod storage;
 pub mod synth;
+pub mod throttle;
+
+/// The layering of docs/architecture.md, checked on the source: a module
+/// uses only modules of lower layers, nothing outside the edge uses the
+/// command line, and no module opens a sibling's internals with
+/// `pub(crate)`.
+#[cfg(test)]
+mod architecture {
+    use std::path::Path;
+
+    /// Layers from the bottom; the edge (`cli`, `cmd`, the binary) may use all.
+    const LAYERS: &[&[&str]] = &[
+        &["crash_id", "fsutil", "retry", "metrics", "throttle"],
+        &["config"],
+        &[
+            "storage",
+            "queue",
+            "signature",
+            "search",
+            "crashstats",
+            "logging",
+        ],
+        &["collector", "process", "synth"],
+    ];
+
+    fn layer(module: &str) -> Option<usize> {
+        LAYERS.iter().position(|l| l.contains(&module))
+    }
+
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn dependencies_point_down() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&src, &mut files);
+        let uses = regex::Regex::new(r"crate::([a-z_]+)").unwrap();
+        let mut problems = Vec::new();
+        for file in files {
+            let rel = file
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let module = rel.split('/').next().unwrap().trim_end_matches(".rs");
+            if matches!(module, "cli" | "cmd" | "bin" | "lib") {
+                continue;
+            }
+            let own = layer(module).unwrap_or_else(|| panic!("{module} is in no layer"));
+            let text = std::fs::read_to_string(&file).unwrap();
+            if text.contains("pub(crate) mod") {
+                problems.push(format!("{rel}: pub(crate) mod opens internals"));
+            }
+            for used in uses.captures_iter(&text) {
+                let used = &used[1];
+                if used == module {
+                    continue;
+                }
+                match layer(used) {
+                    Some(l) if l < own => {}
+                    _ => problems.push(format!("{rel}: {module} uses {used}")),
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}

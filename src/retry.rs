@@ -32,6 +32,37 @@ impl Policy {
     }
 }
 
+/// Jittered exponential delays: each is drawn from zero to a bound that
+/// doubles from `base_delay` up to `max_delay` ("full jitter"). For loops
+/// that wait between polls of a backend that failed, as [`run`] does
+/// between attempts.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    bound: Duration,
+    policy: Policy,
+}
+
+impl Backoff {
+    pub fn new(policy: Policy) -> Backoff {
+        Backoff {
+            bound: policy.base_delay,
+            policy,
+        }
+    }
+
+    /// The next delay to wait.
+    pub fn next_delay(&mut self) -> Duration {
+        let delay = rand::rng().random_range(Duration::ZERO..=self.bound);
+        self.bound = (self.bound * 2).min(self.policy.max_delay);
+        delay
+    }
+
+    /// Starts again from the first delay, after a success.
+    pub fn reset(&mut self) {
+        self.bound = self.policy.base_delay;
+    }
+}
+
 /// What an attempt's failure means.
 pub enum Verdict<E> {
     /// Worth another try (a timeout, a 429, a 5xx), maybe after the delay
@@ -58,7 +89,7 @@ where
     Fut: Future<Output = Result<T, Verdict<E>>>,
 {
     let started = Instant::now();
-    let mut delay = policy.base_delay;
+    let mut backoff = Backoff::new(policy);
     let mut tries = 0;
     loop {
         tries += 1;
@@ -66,13 +97,12 @@ where
             Ok(v) => return Ok(v),
             Err(Verdict::Fail(e)) => return Err(e),
             Err(Verdict::Retry(e, asked)) => {
-                let jittered = rand::rng().random_range(Duration::ZERO..=delay);
+                let jittered = backoff.next_delay();
                 let wait = asked.map_or(jittered, |a| a.min(policy.max_delay));
                 if tries >= policy.attempts || started.elapsed() + wait > policy.deadline {
                     return Err(e);
                 }
                 tokio::time::sleep(wait).await;
-                delay = (delay * 2).min(policy.max_delay);
             }
         }
     }

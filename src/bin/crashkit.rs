@@ -18,16 +18,20 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn main() -> ExitCode {
     // clap prints help and exits 0, or prints a usage error and exits 2.
     let cli = Cli::parse();
-    let config = match cmd::load_config(&cli.global) {
+    let mut config = match cmd::load_config(&cli.global) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("crashkit: {err}");
             return ExitCode::from(ExitStatus::Usage.code());
         }
     };
+    if let Err(err) = cmd::configure(&cli, &mut config) {
+        eprintln!("crashkit: {err:#}");
+        return ExitCode::from(ExitStatus::Usage.code());
+    }
     let log = &config.settings.log;
     crashkit::logging::init(
-        cli.global.log_format.unwrap_or(log.format),
+        cli.global.log_format.map_or(log.format, Into::into),
         &log.level,
         cli.global.verbose,
         cli.global.quiet,

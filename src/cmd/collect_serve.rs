@@ -7,12 +7,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use tracing::info;
 
-use super::ExitStatus;
-use crate::collector::metrics::Metrics;
+use super::options::ProcessingArgs;
+use super::{ExitStatus, UsageError};
 use crate::collector::{
     ChannelPublisher, Collector, NoPublisher, Publisher, Publishers, QueuePublisher,
 };
-use crate::config::Config;
+use crate::config::{keys, Config};
+use crate::metrics::Registry;
+use crate::process::supervisor::Pool;
+use crate::process::worker::{QueueWorker, WorkerMetrics};
 use crate::storage::CrashStorage;
 
 #[derive(Debug, clap::Args)]
@@ -43,27 +46,31 @@ pub struct Args {
     #[arg(long, value_name = "URL", requires = "process")]
     pub index: Option<String>,
 
-    /// With --process: crashes processed at once (process.jobs; default: cores).
-    #[arg(long, short = 'j', value_name = "N", requires = "process")]
-    pub jobs: Option<String>,
+    #[command(flatten)]
+    pub processing: ProcessingArgs,
 }
 
-pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    if let Some(bind) = &args.bind {
-        config.set_flag("collector.bind", "--bind", bind)?;
+/// Puts the flags given into the configuration.
+pub fn apply_flags(args: &Args, config: &mut Config) -> Result<(), UsageError> {
+    if !args.process {
+        if let Some(flag) = args.processing.first_given() {
+            return Err(UsageError(format!(
+                "{flag} shapes processing: it needs --process"
+            )));
+        }
     }
-    if let Some(url) = &args.storage {
-        config.set_flag("storage.url", "--storage", url)?;
-    }
-    if let Some(url) = &args.queue {
-        config.set_flag("queue.url", "--queue", url)?;
-    }
+    args.processing.apply(config);
+    config.set_flag_opt(keys::collector::bind, "--bind", args.bind.clone());
+    config.set_flag_opt(keys::storage::url, "--storage", args.storage.clone());
+    config.set_flag_opt(keys::queue::url, "--queue", args.queue.clone().map(Some));
+    config.set_flag_opt(keys::index::url, "--index", args.index.clone());
     if args.process && config.settings.queue.url.is_none() {
-        config.set_flag("queue.url", "--process", "./spool")?;
+        config.set_flag(keys::queue::url, "--process", Some("./spool".into()));
     }
-    if let Some(jobs) = &args.jobs {
-        config.set_flag("process.jobs", "--jobs", jobs)?;
-    }
+    Ok(())
+}
+
+pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let storage = CrashStorage::open(&config.settings.storage)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -91,17 +98,14 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
         _ => Arc::new(Publishers(publishers)),
     };
     let worker_storage = storage.clone();
-    let collector = Arc::new(Collector {
-        in_flight: tokio::sync::Semaphore::new(
-            config.settings.collector.max_in_flight.max(1) as usize
-        ),
+    let registry = Arc::new(Registry::default());
+    let collector = Arc::new(Collector::new(
+        &config,
         storage,
-        rules: config.throttle.clone(),
-        settings: config.settings.collector.clone(),
         publisher,
-        queue: queue.clone(),
-        metrics: Metrics::default(),
-    });
+        queue.clone(),
+        registry.clone(),
+    ));
     let bind = config.settings.collector.bind.clone();
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(&bind))
@@ -125,23 +129,28 @@ pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Resul
     let server = runtime.spawn(crate::collector::serve(listener, collector, shutdown));
     let workers = match (args.process, queue) {
         (true, Some(queue)) => {
-            let pool = super::process::worker_pool(&config)?;
-            let metrics = Arc::new(crate::process::worker::WorkerMetrics::default());
-            let jobs = super::process::jobs(&config);
-            let worker = super::process::queue_worker(
-                &config,
+            let pool = Arc::new(Pool::from_settings(&config.settings.process)?);
+            let metrics = WorkerMetrics::new(&registry);
+            let index = super::process::open_index(&config, args.index.is_some())?;
+            let worker = QueueWorker::new(
+                &config.settings,
                 queue,
                 pool,
                 worker_storage,
-                jobs,
                 metrics,
-                args.index.as_deref(),
-            )?;
-            info!(jobs, "processing in this process");
+                index,
+            );
+            info!(jobs = worker.jobs, "processing in this process");
             Some(runtime.spawn(async move {
                 worker
                     .run(stop, |h| {
-                        info!(crash_id = ?h.crash_id.as_ref().map(|c| c.to_string()), outcome = h.outcome, signature = h.signature.as_deref().unwrap_or(""), "handled");
+                        let crash_id = h.crash_id.as_ref().map_or("-", |c| c.as_str());
+                        info!(
+                            crash_id,
+                            outcome = h.outcome,
+                            signature = h.signature.as_deref().unwrap_or(""),
+                            "handled"
+                        );
                     })
                     .await
             }))

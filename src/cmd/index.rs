@@ -18,7 +18,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use futures::StreamExt;
 
 use super::{ExitStatus, UsageError};
-use crate::config::Config;
+use crate::config::{keys, Config};
 use crate::crash_id::CrashId;
 use crate::search::{self, Document, Mode, SearchIndex};
 use crate::storage::CrashStorage;
@@ -69,18 +69,18 @@ struct Tally {
     failed: u64,
 }
 
+/// Puts the flags given into the configuration.
+pub fn apply_flags(args: &Args, config: &mut Config) {
+    config.set_flag_opt(keys::index::url, "--index", args.index.clone());
+    config.set_flag_opt(keys::storage::url, "--storage", args.storage.clone());
+}
+
 pub fn run(
     args: Args,
-    mut config: Config,
+    config: Config,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
-    if let Some(url) = &args.index {
-        config.set_flag("index.url", "--index", url)?;
-    }
-    if let Some(url) = &args.storage {
-        config.set_flag("storage.url", "--storage", url)?;
-    }
     let prune_before = args
         .prune_older_than
         .as_deref()

@@ -7,6 +7,7 @@ pub mod config;
 pub mod generate_assets;
 pub mod generate_crashes;
 pub mod index;
+pub mod options;
 pub mod process;
 pub mod process_worker;
 pub mod query;
@@ -53,6 +54,8 @@ pub fn is_usage_error(err: &anyhow::Error) -> bool {
             || e.is::<UsageError>()
             || e.downcast_ref::<crate::search::SearchError>()
                 .is_some_and(crate::search::SearchError::is_usage)
+            || e.downcast_ref::<crate::process::SetupError>()
+                .is_some_and(crate::process::SetupError::is_usage)
     })
 }
 
@@ -60,6 +63,26 @@ pub fn is_usage_error(err: &anyhow::Error) -> bool {
 /// `--config`/`CRASHKIT_CONFIG`, then `CRASHKIT_*` environment variables.
 pub fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
     Config::load(global.config.as_deref(), std::env::vars())
+}
+
+/// Puts the subcommand's flags into `config`, then checks the rules
+/// between keys: a command never starts on a configuration that cannot work.
+pub fn configure(cli: &Cli, config: &mut Config) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::CollectServe(args) => collect_serve::apply_flags(args, config)?,
+        Command::Process(args) => process::apply_flags(args, config),
+        Command::Reprocess(args) => reprocess::apply_flags(args, config),
+        Command::Index(args) => index::apply_flags(args, config),
+        Command::Query(args) => query::apply_flags(args, config),
+        // `config check FILE` reports on its file, whatever the rest says.
+        Command::Config(_) => return Ok(()),
+        Command::Signature(_)
+        | Command::ProcessWorker(_)
+        | Command::GenerateCrashes(_)
+        | Command::GenerateAssets(_) => {}
+    }
+    config.check()?;
+    Ok(())
 }
 
 /// Runs the subcommand of `cli` with the loaded `config`, writing its data to `out`.

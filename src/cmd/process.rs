@@ -5,28 +5,28 @@
 //! `crashkit process --storage URL [IDS…]` for stored crashes: each is read,
 //! processed and saved as `v1/processed_crash/<id>`, with one result line
 //! per crash on stdout; and `crashkit process --queue URL --storage URL`,
-//! the long-running worker (`process::worker`). The helpers that build
-//! processors, worker pools and queue workers from the configuration are
-//! shared with `collect-serve --process` and `process-worker`.
+//! the long-running worker (`process::worker`). The processor, worker pool
+//! and queue worker are built from the configuration by the library
+//! (`Pool::from_settings`, `QueueWorker::new`), as `collect-serve --process`
+//! builds them.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
-use breakpad_symbols::Symbolizer;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde_json::Value;
 use tracing::info;
 
+use super::options::{ProcessingArgs, RulesetArg};
 use super::{ExitStatus, UsageError};
-use crate::config::{Config, ProcessSettings};
+use crate::config::{keys, Config};
+use crate::metrics::Registry;
+use crate::process::report;
 use crate::process::supervisor::Pool;
-use crate::process::symbols::{CacheSettings, SymbolSource};
-use crate::process::worker::{process_stored_crash, Ruleset};
-use crate::process::{report, Processor};
+use crate::process::worker::{process_stored_crash, QueueWorker, WorkerMetrics};
 use crate::storage::{CrashStorage, Dumps, RawCrash};
 
 #[derive(Debug, clap::Args)]
@@ -47,25 +47,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Local symbol directory in Breakpad layout; repeatable (replaces process.symbols_paths).
-    #[arg(long = "symbols-path", value_name = "DIR")]
-    pub symbols_paths: Vec<String>,
-
-    /// Symbol server base URL (Tecken/Breakpad layout); repeatable (replaces process.symbols_urls).
-    #[arg(long = "symbols-url", value_name = "URL")]
-    pub symbols_urls: Vec<String>,
-
-    /// Download cache for symbol servers (process.symbols_cache_dir).
-    #[arg(long, value_name = "DIR")]
-    pub symbols_cache: Option<String>,
-
-    /// Signature lists directory in Socorro's format (process.siglists); default: built-in lists.
-    #[arg(long, value_name = "DIR")]
-    pub siglists: Option<String>,
-
-    /// Crashes processed in parallel (process.jobs); default: CPU cores.
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<String>,
+    #[command(flatten)]
+    pub processing: ProcessingArgs,
 
     /// Run as a long-running worker: pull crash ids from this queue (queue.url;
     /// a spool directory or redis://host:port/db), process, save, then ack.
@@ -85,8 +68,8 @@ pub struct Args {
 
     /// What to do with stored crashes: process them fully, or only recompute
     /// the signature of their stored processed crash.
-    #[arg(long, value_enum, default_value_t = Ruleset::Default, requires = "storage")]
-    pub ruleset: Ruleset,
+    #[arg(long, value_enum, default_value_t = RulesetArg::Default, requires = "storage")]
+    pub ruleset: RulesetArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,87 +80,30 @@ pub enum Format {
     Json,
 }
 
-fn apply_flags(args: &Args, config: &mut Config) -> Result<(), crate::config::ConfigError> {
-    if !args.symbols_paths.is_empty() {
-        config.set_flag(
-            "process.symbols_paths",
-            "--symbols-path",
-            &args.symbols_paths.join(","),
-        )?;
-    }
-    if !args.symbols_urls.is_empty() {
-        config.set_flag(
-            "process.symbols_urls",
-            "--symbols-url",
-            &args.symbols_urls.join(","),
-        )?;
-    }
-    if let Some(dir) = &args.symbols_cache {
-        config.set_flag("process.symbols_cache_dir", "--symbols-cache", dir)?;
-    }
-    if let Some(dir) = &args.siglists {
-        config.set_flag("process.siglists", "--siglists", dir)?;
-    }
-    if let Some(jobs) = &args.jobs {
-        config.set_flag("process.jobs", "--jobs", jobs)?;
-    }
-    if let Some(url) = &args.storage {
-        config.set_flag("storage.url", "--storage", url)?;
-    }
-    if let Some(url) = &args.queue {
-        config.set_flag("queue.url", "--queue", url)?;
-    }
-    Ok(())
-}
-
-fn default_cache_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("crashkit").join("symbols")
-}
-
-/// Builds the in-process processor the settings describe.
-pub fn processor(p: &ProcessSettings) -> anyhow::Result<Processor> {
-    let cache = (!p.symbols_urls.is_empty()).then(|| CacheSettings {
-        dir: p
-            .symbols_cache_dir
-            .as_ref()
-            .map_or_else(default_cache_dir, PathBuf::from),
-        max_bytes: p.symbols_cache_max_mb.saturating_mul(1 << 20),
-        negative_ttl: Duration::from_secs(p.symbols_negative_ttl_secs),
-    });
-    let source = SymbolSource::new(
-        p.symbols_paths.iter().map(PathBuf::from).collect(),
-        p.symbols_urls.clone(),
-        cache,
-    );
-    let generator = super::signature::generator(p.siglists.as_deref().map(Path::new))?;
-    Ok(Processor::new(
-        Arc::new(Symbolizer::new(source)),
-        generator,
-        p,
-    ))
+/// Puts the flags given into the configuration.
+pub fn apply_flags(args: &Args, config: &mut Config) {
+    args.processing.apply(config);
+    config.set_flag_opt(keys::storage::url, "--storage", args.storage.clone());
+    config.set_flag_opt(keys::queue::url, "--queue", args.queue.clone().map(Some));
+    config.set_flag_opt(keys::index::url, "--index", args.index.clone());
 }
 
 pub fn run(
     args: Args,
-    mut config: Config,
+    config: Config,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
-    apply_flags(&args, &mut config)?;
-    let jobs = jobs(&config);
+    let jobs = crate::process::jobs(&config.settings.process);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(jobs)
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let pool = worker_pool(&config)?;
+    let pool = Arc::new(Pool::from_settings(&config.settings.process)?);
     if args.queue.is_some() {
         let storage = CrashStorage::open(&config.settings.storage)?;
-        runtime.block_on(process_queue(&args, &config, pool, storage, jobs, out))
+        runtime.block_on(process_queue(&args, &config, pool, storage, out))
     } else if args.storage.is_some() {
         let storage = CrashStorage::open(&config.settings.storage)?;
         runtime.block_on(process_stored(&args, pool, storage, jobs, input, out))
@@ -268,7 +194,7 @@ async fn process_stored(
 ) -> anyhow::Result<ExitStatus> {
     let (ids, mut failed) = super::collect_ids(&args.inputs, input);
     let progress = progress_bar(ids.len() as u64);
-    let ruleset = args.ruleset;
+    let ruleset = args.ruleset.into();
     let mut results = futures::stream::iter(ids)
         .map(|id| {
             let pool = pool.clone();
@@ -320,50 +246,19 @@ async fn process_stored(
     })
 }
 
-/// The pool of processing workers the configuration describes.
-pub fn worker_pool(config: &Config) -> anyhow::Result<Arc<Pool>> {
-    let settings = &config.settings.process;
-    let exe =
-        std::env::current_exe().context("finding crashkit's own executable for its workers")?;
-    Ok(Arc::new(Pool::new(exe, settings, processor(settings)?)?))
-}
-
-/// A queue worker with the queue settings of `config`, indexing into
-/// `index_url` when given.
-pub fn queue_worker(
+/// The search index a worker feeds, when `--index` asked for one.
+pub fn open_index(
     config: &Config,
-    queue: Arc<dyn crate::queue::Queue>,
-    pool: Arc<Pool>,
-    storage: CrashStorage,
-    jobs: usize,
-    metrics: Arc<crate::process::worker::WorkerMetrics>,
-    index_url: Option<&str>,
-) -> anyhow::Result<crate::process::worker::QueueWorker> {
-    let q = &config.settings.queue;
-    let index = index_url
-        .map(|url| crate::search::open_url(&config.settings.index, url, crate::search::Mode::Write))
-        .transpose()?;
-    Ok(crate::process::worker::QueueWorker {
-        queue,
-        pool,
-        storage,
-        jobs,
-        lease: Duration::from_secs(q.lease_secs.max(1)),
-        max_deliveries: q.max_deliveries,
-        poll: Duration::from_millis(q.poll_interval_ms.max(10)),
-        metrics,
-        index,
-    })
-}
-
-/// `process.jobs`, or the number of cores.
-pub fn jobs(config: &Config) -> usize {
-    config
-        .settings
-        .process
-        .jobs
-        .map(|j| j.max(1) as usize)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+    wanted: bool,
+) -> anyhow::Result<Option<Arc<dyn crate::search::SearchIndex>>> {
+    if !wanted {
+        return Ok(None);
+    }
+    let settings = &config.settings.index;
+    Ok(Some(crate::search::open(
+        settings,
+        crate::search::Mode::Write,
+    )?))
 }
 
 async fn process_queue(
@@ -371,7 +266,6 @@ async fn process_queue(
     config: &Config,
     pool: Arc<Pool>,
     storage: CrashStorage,
-    jobs: usize,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     let url = config.settings.queue.url.clone().unwrap_or_default();
@@ -380,7 +274,8 @@ async fn process_queue(
             .await
             .context("opening the queue")?,
     );
-    let metrics = Arc::new(crate::process::worker::WorkerMetrics::default());
+    let registry = Arc::new(Registry::default());
+    let metrics = WorkerMetrics::new(&registry);
     if let Some(addr) = &args.metrics_addr {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -393,21 +288,23 @@ async fn process_queue(
         let app = axum::Router::new().route(
             "/metrics",
             axum::routing::get(move || {
-                let (queue, metrics) = (queue.clone(), metrics.clone());
-                async move { metrics.render(queue.as_ref()).await }
+                let (queue, metrics, registry) = (queue.clone(), metrics.clone(), registry.clone());
+                async move {
+                    metrics.refresh(queue.as_ref()).await;
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            crate::metrics::CONTENT_TYPE,
+                        )],
+                        registry.render(),
+                    )
+                }
             }),
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
     }
-    let worker = queue_worker(
-        config,
-        queue,
-        pool,
-        storage,
-        jobs,
-        metrics,
-        args.index.as_deref(),
-    )?;
+    let index = open_index(config, args.index.is_some())?;
+    let worker = QueueWorker::new(&config.settings, queue, pool, storage, metrics, index);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopper = stop.clone();
     tokio::spawn(async move {

@@ -18,7 +18,7 @@ pub struct Args {
 
 pub fn run(args: Args, input: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let settings: ProcessSettings = serde_json::from_str(&args.spec).context("worker settings")?;
-    let processor = super::process::processor(&settings)?;
+    let processor = crate::process::Processor::from_settings(&settings)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -21,7 +21,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::{ExitStatus, UsageError};
-use crate::config::Config;
+use crate::config::{keys, Config};
 use crate::crashstats;
 use crate::search::{self, query::MAX_RESULTS_NUMBER, topcrashers, Mode, Search};
 
@@ -180,10 +180,12 @@ fn limit(text: &str) -> Result<Option<usize>, UsageError> {
         .map_err(|_| UsageError(format!("--limit {text:?}: a number or `all`")))
 }
 
-pub fn run(args: Args, mut config: Config, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    if let Some(url) = &args.index {
-        config.set_flag("index.url", "--index", url)?;
-    }
+/// Puts the flags given into the configuration.
+pub fn apply_flags(args: &Args, config: &mut Config) {
+    config.set_flag_opt(keys::index::url, "--index", args.index.clone());
+}
+
+pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let limit = limit(&args.limit)?;
     let page = limit.map_or(MAX_RESULTS_NUMBER, |l| l.min(MAX_RESULTS_NUMBER));
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::NaiveDate;
 
+use super::options::RulesetArg;
 use super::{ExitStatus, UsageError};
-use crate::config::Config;
+use crate::config::{keys, Config};
 use crate::crash_id::CrashId;
-use crate::process::worker::Ruleset;
 use crate::queue::{self, Message, QueueName};
 use crate::storage::CrashStorage;
 
@@ -40,8 +40,8 @@ pub struct Args {
     pub priority: bool,
 
     /// What the workers do with these crashes.
-    #[arg(long, value_enum, default_value_t = Ruleset::Default)]
-    pub ruleset: Ruleset,
+    #[arg(long, value_enum, default_value_t = RulesetArg::Default)]
+    pub ruleset: RulesetArg,
 
     /// Print the ids that would be sent, send nothing.
     #[arg(long)]
@@ -73,18 +73,18 @@ pub struct Args {
     pub api: Option<String>,
 }
 
+/// Puts the flags given into the configuration.
+pub fn apply_flags(args: &Args, config: &mut Config) {
+    config.set_flag_opt(keys::queue::url, "--queue", args.queue.clone().map(Some));
+    config.set_flag_opt(keys::storage::url, "--storage", args.storage.clone());
+}
+
 pub fn run(
     args: Args,
-    mut config: Config,
+    config: Config,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
-    if let Some(url) = &args.queue {
-        config.set_flag("queue.url", "--queue", url)?;
-    }
-    if let Some(url) = &args.storage {
-        config.set_flag("storage.url", "--storage", url)?;
-    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -145,7 +145,8 @@ pub fn run(
         } else {
             QueueName::Reprocessing
         };
-        let ruleset = (args.ruleset != Ruleset::Default).then(|| args.ruleset.as_str().to_owned());
+        let ruleset = crate::process::worker::Ruleset::from(args.ruleset);
+        let ruleset = (args.ruleset != RulesetArg::Default).then(|| ruleset.as_str().to_owned());
         runtime.block_on(async {
             let queue = queue::open(&url).await.context("opening the queue")?;
             let started = Instant::now();

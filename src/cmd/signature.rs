@@ -13,7 +13,7 @@ use anyhow::Context;
 use serde_json::{json, Value};
 
 use super::ExitStatus;
-use crate::signature::{Generator, SignatureLists};
+use crate::signature::Generator;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,18 +25,9 @@ pub struct Args {
     pub siglists: Option<PathBuf>,
 }
 
-/// Loads the lists `--siglists` names, or the built-in ones.
-pub fn generator(siglists: Option<&std::path::Path>) -> Result<Generator, super::UsageError> {
-    match siglists {
-        None => Ok(Generator::builtin()),
-        Some(dir) => SignatureLists::from_dir(dir)
-            .map(Generator::new)
-            .map_err(|e| super::UsageError(format!("signature lists: {e}"))),
-    }
-}
-
 pub fn run(args: Args, input: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    let generator = generator(args.siglists.as_deref())?;
+    let generator = Generator::from_dir(args.siglists.as_deref())
+        .map_err(|e| super::UsageError(format!("signature lists: {e}")))?;
     let mut failed = false;
     let mut emit =
         |what: &str, value: Result<Value, String>, out: &mut dyn Write| -> anyhow::Result<()> {

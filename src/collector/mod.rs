@@ -9,7 +9,6 @@
 
 pub mod metrics;
 pub mod submission;
-pub mod throttle;
 
 use std::io;
 use std::sync::Arc;
@@ -32,9 +31,9 @@ use tracing::{error, info, warn};
 use crate::config::CollectorSettings;
 use crate::crash_id::{CrashId, Throttle};
 use crate::storage::CrashStorage;
+use crate::throttle::{Outcome, Rules};
 use metrics::Metrics;
 use submission::{Headers, Limits, Rejection};
-use throttle::{Outcome, Rules};
 
 /// Where accepted crash ids go after they are saved: the processing queue,
 /// stdout, or nowhere.
@@ -108,6 +107,32 @@ pub struct Collector {
     /// The processing queue, when there is one, for the heartbeat.
     pub queue: Option<Arc<dyn crate::queue::Queue>>,
     pub metrics: Metrics,
+    /// Every metric of the process, served on `/metrics`.
+    pub registry: Arc<crate::metrics::Registry>,
+}
+
+impl Collector {
+    /// A collector with the settings and throttle rules of `config`, saving
+    /// to `storage`, publishing to `publisher`, its metrics in `registry`.
+    pub fn new(
+        config: &crate::config::Config,
+        storage: CrashStorage,
+        publisher: Arc<dyn Publisher>,
+        queue: Option<Arc<dyn crate::queue::Queue>>,
+        registry: Arc<crate::metrics::Registry>,
+    ) -> Collector {
+        let settings = config.settings.collector.clone();
+        Collector {
+            in_flight: tokio::sync::Semaphore::new(settings.max_in_flight.max(1) as usize),
+            storage,
+            rules: config.throttle.clone(),
+            settings,
+            publisher,
+            queue,
+            metrics: Metrics::new(&registry),
+            registry,
+        }
+    }
 }
 
 /// The collector's routes.
@@ -153,10 +178,6 @@ fn body_stream(body: Body, idle: Duration) -> impl Stream<Item = io::Result<Byte
             )),
         }
     })
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body) -> Response {
@@ -225,9 +246,10 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim);
             let allowed = match (&s.api_token, token) {
-                (Some(expected), Some(given)) => {
-                    constant_time_eq(expected.as_bytes(), given.as_bytes())
-                }
+                (Some(expected), Some(given)) => bool::from(subtle::ConstantTimeEq::ct_eq(
+                    expected.as_bytes(),
+                    given.as_bytes(),
+                )),
                 _ => false,
             };
             if !allowed {
@@ -276,27 +298,37 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
         sub.wire_size,
         header_str(&headers, header::USER_AGENT),
     );
+    // Storage retries passing faults itself (one layer); here is the one
+    // deadline. Raw crash last: a save cut short leaves no crash behind.
     let started = Instant::now();
-    let mut saved = false;
-    for attempt in 1..=s.save_tries.max(1) {
-        match c.storage.save_raw_crash(&id, &raw, &sub.dumps).await {
-            Ok(()) => {
-                saved = true;
-                break;
-            }
-            Err(e) => {
-                warn!(crash_id = %id, attempt, "saving failed: {e}");
-                if attempt < s.save_tries {
-                    tokio::time::sleep(Duration::from_millis(50u64 << attempt.min(6))).await;
-                }
-            }
-        }
-    }
+    let limit = Duration::from_secs(s.save_timeout_secs.max(1));
+    let saved = tokio::time::timeout(limit, c.storage.save_raw_crash(&id, &raw, &sub.dumps)).await;
     c.metrics.save_time(started.elapsed());
-    if !saved {
+    let unavailable = match saved {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => {
+            error!(crash_id = %id, "crash could not be saved: {e}");
+            Some(e.is_transient())
+        }
+        Err(_) => {
+            error!(crash_id = %id, timeout = ?limit, "crash could not be saved in time");
+            Some(true)
+        }
+    };
+    if let Some(transient) = unavailable {
         c.metrics.save_failed();
         c.metrics.crash("failed", "save");
-        error!(crash_id = %id, "crash could not be saved");
+        if transient {
+            // The client keeps the crash and sends it again later.
+            let mut answer = text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Discarded=storage_unavailable".into(),
+            );
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+            return answer;
+        }
         return text(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Discarded=save_failed".into(),
@@ -404,8 +436,8 @@ async fn version() -> Response {
 
 async fn metrics_text(State(c): State<Arc<Collector>>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        c.metrics.render(),
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        c.registry.render(),
     )
         .into_response()
 }

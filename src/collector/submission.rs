@@ -99,35 +99,32 @@ pub fn sanitize_dump_name(name: &str) -> String {
         .collect()
 }
 
-/// Decodes a text part in its declared charset; `None` when it cannot be.
+/// Decodes a text part in its declared charset; `None` when it cannot be
+/// decoded without replacement characters. Labels are WHATWG's
+/// (`encoding_rs`), except that ISO-8859-1 means Latin-1 itself, as in
+/// Python, rather than the web's windows-1252.
 fn decode_text(bytes: &[u8], charset: Option<&str>) -> Option<String> {
-    let charset = charset.map(|c| c.trim().trim_matches('"').to_ascii_lowercase());
-    match charset.as_deref() {
-        None | Some("utf-8") | Some("utf8") | Some("us-ascii") | Some("ascii") => {
-            String::from_utf8(bytes.to_vec()).ok()
-        }
-        Some("iso-8859-1") | Some("latin1") | Some("latin-1") | Some("l1") => {
-            Some(bytes.iter().map(|&b| b as char).collect())
-        }
-        Some("utf-16le") | Some("utf-16be") | Some("utf-16") => {
-            if bytes.len() % 2 != 0 {
-                return None;
-            }
-            let le = charset.as_deref() != Some("utf-16be");
-            let units: Vec<u16> = bytes
-                .chunks(2)
-                .map(|c| {
-                    if le {
-                        u16::from_le_bytes([c[0], c[1]])
-                    } else {
-                        u16::from_be_bytes([c[0], c[1]])
-                    }
-                })
-                .collect();
-            String::from_utf16(&units).ok()
-        }
-        Some(_) => None,
+    let label = charset.map_or("utf-8", |c| c.trim().trim_matches('"'));
+    let lower = label.to_ascii_lowercase();
+    if matches!(lower.as_str(), "iso-8859-1" | "latin1" | "latin-1" | "l1") {
+        return Some(encoding_rs::mem::decode_latin1(bytes).into_owned());
     }
+    if matches!(lower.as_str(), "us-ascii" | "ascii") {
+        return bytes
+            .is_ascii()
+            .then(|| encoding_rs::mem::decode_latin1(bytes).into_owned());
+    }
+    let mut encoding = encoding_rs::Encoding::for_label(label.as_bytes())?;
+    let mut body = bytes;
+    if lower == "utf-16" {
+        // Python's "utf-16": a byte-order mark decides, little-endian without one.
+        if let Some((bom, len)) = encoding_rs::Encoding::for_bom(bytes) {
+            (encoding, body) = (bom, &bytes[len..]);
+        }
+    }
+    encoding
+        .decode_without_bom_handling_and_without_replacement(body)
+        .map(std::borrow::Cow::into_owned)
 }
 
 /// Parses a submission body.

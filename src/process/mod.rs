@@ -61,7 +61,74 @@ struct Walk {
     notes: Vec<String>,
 }
 
+/// Processing could not be set up from its settings.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The signature lists directory is unreadable or malformed (a usage error).
+    #[error("signature lists: {0}")]
+    SignatureLists(#[from] crate::signature::ListError),
+    /// The symbol servers' HTTP client could not be built.
+    #[error(transparent)]
+    SymbolClient(#[from] symbols::ClientError),
+    /// Crashkit's own executable, which runs the workers, cannot be found.
+    #[error("finding crashkit's own executable for its workers: {0}")]
+    Executable(std::io::Error),
+}
+
+impl SetupError {
+    /// Whether the settings themselves are wrong (exit status 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, SetupError::SignatureLists(_))
+    }
+}
+
+/// Crashes processed at once: `process.jobs`, or the number of cores.
+pub fn jobs(settings: &ProcessSettings) -> usize {
+    settings
+        .jobs
+        .map(|j| j.max(1) as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
+/// The symbol download cache when `process.symbols_cache_dir` is unset:
+/// the user's cache directory (`$XDG_CACHE_HOME`, `~/.cache`), else the
+/// temporary directory.
+fn default_cache_dir() -> std::path::PathBuf {
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("crashkit")
+        .join("symbols")
+}
+
 impl Processor {
+    /// The processor the settings describe: their symbol directories and
+    /// servers (through the download cache) and signature lists.
+    pub fn from_settings(p: &ProcessSettings) -> Result<Processor, SetupError> {
+        use std::path::PathBuf;
+        use std::time::Duration;
+        let cache = (!p.symbols_urls.is_empty()).then(|| symbols::CacheSettings {
+            dir: p
+                .symbols_cache_dir
+                .as_ref()
+                .map_or_else(default_cache_dir, PathBuf::from),
+            max_bytes: p.symbols_cache_max_mb.saturating_mul(1 << 20),
+            negative_ttl: Duration::from_secs(p.symbols_negative_ttl_secs),
+            error_ttl: Duration::from_secs(p.symbols_error_ttl_secs),
+        });
+        let source = symbols::SymbolSource::new(
+            p.symbols_paths.iter().map(PathBuf::from).collect(),
+            p.symbols_urls.clone(),
+            cache,
+            Duration::from_secs(p.symbols_timeout_secs.max(1)),
+        )?;
+        let generator = Generator::from_dir(p.siglists.as_deref().map(std::path::Path::new))?;
+        Ok(Processor::new(
+            Arc::new(Symbolizer::new(source)),
+            generator,
+            p,
+        ))
+    }
+
     pub fn new(
         symbolizer: Arc<Symbolizer>,
         generator: Generator,
@@ -335,10 +402,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Appends the previous run (its notes, signature and time) to

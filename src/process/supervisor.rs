@@ -72,6 +72,14 @@ impl Pool {
         })
     }
 
+    /// The pool the settings describe, running crashkit's own executable
+    /// as its workers.
+    pub fn from_settings(settings: &ProcessSettings) -> Result<Pool, super::SetupError> {
+        let exe = std::env::current_exe().map_err(super::SetupError::Executable)?;
+        let local = super::Processor::from_settings(settings)?;
+        Pool::new(exe, settings, local).map_err(super::SetupError::Executable)
+    }
+
     /// The in-process processor, for work that needs no stackwalking
     /// (re-signing a stored processed crash).
     pub fn local(&self) -> &Processor {

@@ -6,107 +6,210 @@
 //! symbolizer keeps every parsed symbol file in memory, so a worker that
 //! processes many crashes from one build parses each symbol file once.
 //!
+//! Local directories are breakpad-symbols' own `SimpleSymbolSupplier`.
+//! Symbol servers are not its `HttpSymbolSupplier`, which fits less well
+//! here: it panics when its HTTP client cannot be built, reads a 5xx or a
+//! timeout as "not found", and has no size cap. Crashkit's server client
+//! asks by debug file and id, then (for modules without them, as Tecken
+//! allows) by code file and code id; streams each download into a staged
+//! file of the cache, so a symbol file is held once, parsed from disk; and
+//! retries passing faults through [`crate::retry`] within one deadline.
+//!
 //! The download cache keeps files in the Breakpad layout under its root,
 //! written atomically; a server's 404 is remembered for a time-to-live in a
-//! `.notfound` marker beside where the file would be; and when the cache
-//! grows past its cap the least recently used files are removed.
+//! `.notfound` marker beside where the file would be, and a server that
+//! failed (timeout, 5xx, refused connection) for a shorter one in an
+//! `.unavailable` marker, so a server that is down costs one timeout per
+//! module per window, not one per crash. When the cache grows past its cap
+//! the least recently used files are removed.
+//!
+//! The supplier runs in the processing workers (`process-worker`), on a
+//! runtime of their own that does nothing else; the cache's small file
+//! operations are done there directly.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use breakpad_symbols::{
-    FileError, FileKind, LocateSymbolsResult, Module, SymbolError, SymbolFile, SymbolSupplier,
+    FileError, FileKind, LocateSymbolsResult, Module, SimpleSymbolSupplier, SymbolError,
+    SymbolFile, SymbolSupplier,
 };
 use tracing::{debug, warn};
 
-use crate::storage::dir::write_atomically;
+use crate::fsutil::{write_atomically, StagedFile};
+use crate::retry::{self, Policy, Verdict};
 
 /// Settings of the download cache.
 #[derive(Debug, Clone)]
 pub struct CacheSettings {
     pub dir: PathBuf,
     pub max_bytes: u64,
+    /// How long a server's "not found" is believed.
     pub negative_ttl: Duration,
+    /// How long a server's failure (timeout, 5xx, no connection) is believed.
+    pub error_ttl: Duration,
+}
+
+/// The HTTP client of the symbol servers could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("symbol server client: {0}")]
+pub struct ClientError(#[from] reqwest::Error);
+
+/// What one symbol server said about one file.
+enum Fetched {
+    /// Downloaded into the cache at this path.
+    File(PathBuf),
+    /// A clean 404 (or 403, which S3-backed servers send for missing keys).
+    Missing,
+    /// A fault: worth asking again later, not now.
+    Failed,
 }
 
 /// Local directories, then symbol servers through the cache.
-#[derive(Debug)]
 pub struct SymbolSource {
+    local: SimpleSymbolSupplier,
     paths: Vec<PathBuf>,
+    servers: Option<Servers>,
+}
+
+struct Servers {
     urls: Vec<String>,
-    cache: Option<DiskCache>,
+    cache: DiskCache,
     client: reqwest::Client,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for SymbolSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SymbolSource")
+            .field("paths", &self.paths)
+            .field("urls", &self.servers.as_ref().map(|s| &s.urls))
+            .finish()
+    }
 }
 
 impl SymbolSource {
-    /// A source over `paths` and `urls`; `cache` is required when there are URLs.
+    /// A source over `paths` and `urls`; `cache` is required when there are
+    /// URLs, and `timeout` bounds each file's download, retries included.
     pub fn new(
         paths: Vec<PathBuf>,
         urls: Vec<String>,
         cache: Option<CacheSettings>,
-    ) -> SymbolSource {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("crashkit/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
-        SymbolSource {
+        timeout: Duration,
+    ) -> Result<SymbolSource, ClientError> {
+        let servers = match cache {
+            Some(cache) if !urls.is_empty() => Some(Servers {
+                urls: urls
+                    .into_iter()
+                    .map(|u| u.trim_end_matches('/').to_owned())
+                    .collect(),
+                cache: DiskCache::new(cache),
+                client: reqwest::Client::builder()
+                    .connect_timeout(timeout.min(Duration::from_secs(10)))
+                    .read_timeout(timeout)
+                    .user_agent(concat!("crashkit/", env!("CARGO_PKG_VERSION")))
+                    .build()?,
+                timeout,
+            }),
+            _ => None,
+        };
+        Ok(SymbolSource {
+            local: SimpleSymbolSupplier::new(paths.clone()),
             paths,
-            urls: urls
-                .into_iter()
-                .map(|u| u.trim_end_matches('/').to_owned())
-                .collect(),
-            cache: cache.map(DiskCache::new),
-            client,
-        }
+            servers,
+        })
     }
+}
 
-    async fn fetch(&self, rel: &str) -> Option<Vec<u8>> {
-        let cache = self.cache.as_ref()?;
-        if let Some(bytes) = cache.get(rel) {
-            return Some(bytes);
+impl Servers {
+    /// The cached or downloaded file for `rel`, asking each server in turn.
+    async fn fetch(&self, rel: &str) -> Option<PathBuf> {
+        let cache = &self.cache;
+        if let Some(path) = cache.get(rel) {
+            return Some(path);
         }
-        if cache.known_missing(rel) {
+        if let Some(why) = cache.known_unavailable(rel) {
             debug!(
                 file = rel,
-                "symbol server said not found recently; not asking again"
+                "symbol server {why} recently; not asking again yet"
             );
             return None;
         }
         let mut all_missing = true;
         for base in &self.urls {
             let url = format!("{base}/{rel}");
-            match self.client.get(&url).send().await {
-                Ok(resp) if resp.status().is_success() => match resp.bytes().await {
-                    Ok(bytes) => {
-                        cache.put(rel, &bytes);
-                        return Some(bytes.to_vec());
-                    }
-                    Err(e) => {
-                        all_missing = false;
-                        warn!(%url, "reading symbol file failed: {e}");
-                    }
-                },
-                Ok(resp) if resp.status() == reqwest::StatusCode::NOT_FOUND => {
-                    debug!(%url, "symbol file not on server");
-                }
-                Ok(resp) => {
-                    all_missing = false;
-                    warn!(%url, status = %resp.status(), "symbol server error");
-                }
-                Err(e) => {
-                    all_missing = false;
-                    warn!(%url, "symbol server unreachable: {e}");
-                }
+            let attempt = tokio::time::timeout(self.timeout, self.download(&url, rel)).await;
+            match attempt.unwrap_or_else(|_| {
+                warn!(%url, timeout = ?self.timeout, "symbol server did not answer in time");
+                Fetched::Failed
+            }) {
+                Fetched::File(path) => return Some(path),
+                Fetched::Missing => debug!(%url, "symbol file not on server"),
+                Fetched::Failed => all_missing = false,
             }
         }
-        // Only a clean "not found" from every server is remembered; errors are retried.
-        if all_missing && !self.urls.is_empty() {
-            cache.mark_missing(rel);
-        }
+        cache.mark(rel, if all_missing { MISSING } else { UNAVAILABLE });
         None
+    }
+
+    /// One server: retries passing faults, streams the body into the cache.
+    async fn download(&self, url: &str, rel: &str) -> Fetched {
+        let Some(target) = self.cache.path(rel) else {
+            return Fetched::Missing;
+        };
+        let policy = Policy::with_deadline(self.timeout);
+        let result = retry::run(policy, || async {
+            let resp = self
+                .client
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| Verdict::Retry(format!("unreachable: {e}"), None))?;
+            let status = resp.status();
+            if matches!(status.as_u16(), 404 | 403) {
+                return Ok(None);
+            }
+            if status.is_server_error() || status.as_u16() == 429 {
+                let after = retry::retry_after(resp.headers());
+                return Err(Verdict::Retry(format!("status {status}"), after));
+            }
+            if !status.is_success() {
+                return Err(Verdict::Fail(format!("status {status}")));
+            }
+            let mut staged =
+                StagedFile::create(&target).map_err(|e| Verdict::Fail(format!("cache: {e}")))?;
+            let mut resp = resp;
+            let mut len = 0u64;
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| Verdict::Retry(format!("reading: {e}"), None))?
+            {
+                len += chunk.len() as u64;
+                staged
+                    .write_all(&chunk)
+                    .map_err(|e| Verdict::Fail(format!("cache: {e}")))?;
+            }
+            staged
+                .commit()
+                .map_err(|e| Verdict::Fail(format!("cache: {e}")))?;
+            Ok(Some(len))
+        })
+        .await;
+        match result {
+            Ok(Some(len)) => {
+                self.cache.added(rel, len);
+                Fetched::File(target)
+            }
+            Ok(None) => Fetched::Missing,
+            Err(e) => {
+                warn!(%url, "symbol server failed: {e}");
+                Fetched::Failed
+            }
+        }
     }
 }
 
@@ -116,21 +219,22 @@ impl SymbolSupplier for SymbolSource {
         &self,
         module: &(dyn Module + Sync),
     ) -> Result<LocateSymbolsResult, SymbolError> {
-        let lookup = breakpad_symbols::breakpad_sym_lookup(module)
-            .ok_or(SymbolError::MissingDebugFileOrId)?;
-        for dir in &self.paths {
-            let path = dir.join(&lookup.cache_rel);
-            if path.is_file() {
-                let symbols = SymbolFile::from_file(&path)?;
-                return Ok(LocateSymbolsResult {
-                    symbols,
-                    extra_debug_info: None,
-                });
-            }
+        match self.local.locate_symbols(module).await {
+            Err(SymbolError::NotFound | SymbolError::MissingDebugFileOrId) => {}
+            found => return found,
         }
-        match self.fetch(&lookup.server_rel).await {
-            Some(bytes) => Ok(LocateSymbolsResult {
-                symbols: SymbolFile::from_bytes(&bytes)?,
+        let Some(servers) = &self.servers else {
+            return Err(SymbolError::NotFound);
+        };
+        // By debug file and id; a module without them (some Windows
+        // modules) by code file and code id, which Tecken redirects.
+        let rel = breakpad_symbols::breakpad_sym_lookup(module)
+            .map(|l| l.server_rel)
+            .or_else(|| breakpad_symbols::code_info_breakpad_sym_lookup(module))
+            .ok_or(SymbolError::MissingDebugFileOrId)?;
+        match servers.fetch(&rel).await {
+            Some(path) => Ok(LocateSymbolsResult {
+                symbols: SymbolFile::from_file(&path)?,
                 extra_debug_info: None,
             }),
             None => Err(SymbolError::NotFound),
@@ -142,15 +246,7 @@ impl SymbolSupplier for SymbolSource {
         module: &(dyn Module + Sync),
         file_kind: FileKind,
     ) -> Result<PathBuf, FileError> {
-        if file_kind != FileKind::BreakpadSym {
-            return Err(FileError::NotFound);
-        }
-        let lookup = breakpad_symbols::breakpad_sym_lookup(module).ok_or(FileError::NotFound)?;
-        self.paths
-            .iter()
-            .map(|dir| dir.join(&lookup.cache_rel))
-            .find(|p| p.is_file())
-            .ok_or(FileError::NotFound)
+        self.local.locate_file(module, file_kind).await
     }
 }
 
@@ -162,7 +258,8 @@ pub struct DiskCache {
     used: AtomicU64,
 }
 
-const MISSING_SUFFIX: &str = ".notfound";
+const MISSING: &str = ".notfound";
+const UNAVAILABLE: &str = ".unavailable";
 
 impl DiskCache {
     pub fn new(settings: CacheSettings) -> DiskCache {
@@ -180,46 +277,62 @@ impl DiskCache {
     }
 
     /// A cached file; a hit refreshes its last-used time.
-    pub fn get(&self, rel: &str) -> Option<Vec<u8>> {
+    pub fn get(&self, rel: &str) -> Option<PathBuf> {
         let path = self.path(rel)?;
-        let bytes = std::fs::read(&path).ok()?;
+        if !path.is_file() {
+            return None;
+        }
         if let Ok(file) = std::fs::File::options().append(true).open(&path) {
             let _ = file.set_modified(SystemTime::now());
         }
-        Some(bytes)
+        Some(path)
     }
 
-    /// Whether a server said "not found" for `rel` within the time-to-live.
-    pub fn known_missing(&self, rel: &str) -> bool {
-        let Some(path) = self.path(&format!("{rel}{MISSING_SUFFIX}")) else {
-            return false;
-        };
-        std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age < self.settings.negative_ttl)
+    /// Whether a server said "not found" or failed for `rel` within the
+    /// time-to-live of that answer, and which.
+    pub fn known_unavailable(&self, rel: &str) -> Option<&'static str> {
+        [
+            (MISSING, self.settings.negative_ttl, "said not found"),
+            (UNAVAILABLE, self.settings.error_ttl, "failed"),
+        ]
+        .into_iter()
+        .find(|(suffix, ttl, _)| {
+            self.path(&format!("{rel}{suffix}"))
+                .and_then(|p| std::fs::metadata(p).ok())
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age < *ttl)
+        })
+        .map(|(_, _, why)| why)
     }
 
-    pub fn mark_missing(&self, rel: &str) {
-        if let Some(path) = self.path(&format!("{rel}{MISSING_SUFFIX}")) {
+    /// Remembers a server's answer for `rel` (`MISSING` or `UNAVAILABLE`).
+    fn mark(&self, rel: &str, suffix: &str) {
+        if let Some(path) = self.path(&format!("{rel}{suffix}")) {
             if let Err(e) = write_atomically(&path, b"") {
-                warn!(path = %path.display(), "cannot record a missing symbol file: {e}");
+                warn!(path = %path.display(), "cannot record an unavailable symbol file: {e}");
             }
         }
     }
 
-    /// Stores a downloaded file, then trims the cache to its cap.
+    /// Stores a file (tests; downloads are streamed and then [`Self::added`]).
     pub fn put(&self, rel: &str, bytes: &[u8]) {
         let Some(path) = self.path(rel) else { return };
         if let Err(e) = write_atomically(&path, bytes) {
             warn!(path = %path.display(), "cannot cache a symbol file: {e}");
             return;
         }
-        let _ = std::fs::remove_file(path.with_file_name(format!(
-            "{}{MISSING_SUFFIX}",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        )));
+        self.added(rel, bytes.len() as u64);
+    }
+
+    /// Accounts for a file of `len` bytes now in the cache at `rel`:
+    /// clears its markers, then trims the cache to its cap.
+    fn added(&self, rel: &str, len: u64) {
+        for suffix in [MISSING, UNAVAILABLE] {
+            if let Some(marker) = self.path(&format!("{rel}{suffix}")) {
+                let _ = std::fs::remove_file(marker);
+            }
+        }
         let before = self.used.load(Ordering::SeqCst);
         let used = if before == u64::MAX {
             let total = cache_files(&self.settings.dir)
@@ -229,7 +342,7 @@ impl DiskCache {
             self.used.store(total, Ordering::SeqCst);
             total
         } else {
-            self.used.fetch_add(bytes.len() as u64, Ordering::SeqCst) + bytes.len() as u64
+            self.used.fetch_add(len, Ordering::SeqCst) + len
         };
         if used > self.settings.max_bytes {
             self.evict();
@@ -263,9 +376,13 @@ fn cache_files(dir: &Path) -> Vec<(PathBuf, u64, SystemTime)> {
         };
         for entry in entries.flatten() {
             let Ok(meta) = entry.metadata() else { continue };
+            let staged = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(crate::fsutil::STAGING_PREFIX);
             if meta.is_dir() {
                 stack.push(entry.path());
-            } else {
+            } else if !staged {
                 let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
                 out.push((entry.path(), meta.len(), modified));
             }
@@ -283,6 +400,7 @@ mod tests {
             dir: dir.to_owned(),
             max_bytes,
             negative_ttl: Duration::from_secs(60),
+            error_ttl: Duration::from_secs(60),
         })
     }
 
@@ -291,24 +409,32 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let c = cache(tmp.path(), 1 << 20);
         assert!(c.get("a/ID/a.sym").is_none());
-        c.mark_missing("a/ID/a.sym");
-        assert!(c.known_missing("a/ID/a.sym"));
+        c.mark("a/ID/a.sym", MISSING);
+        assert_eq!(c.known_unavailable("a/ID/a.sym"), Some("said not found"));
         c.put("a/ID/a.sym", b"MODULE");
-        assert_eq!(c.get("a/ID/a.sym").unwrap(), b"MODULE");
-        assert!(!c.known_missing("a/ID/a.sym"), "a download clears the miss");
+        let path = c.get("a/ID/a.sym").unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"MODULE");
+        assert_eq!(
+            c.known_unavailable("a/ID/a.sym"),
+            None,
+            "a download clears the miss"
+        );
         assert!(c.get("../escape").is_none());
     }
 
     #[test]
-    fn a_miss_expires() {
+    fn a_miss_and_a_failure_expire_each_after_its_own_time() {
         let tmp = tempfile::tempdir().unwrap();
         let c = DiskCache::new(CacheSettings {
             dir: tmp.path().to_owned(),
             max_bytes: 1 << 20,
             negative_ttl: Duration::ZERO,
+            error_ttl: Duration::from_secs(60),
         });
-        c.mark_missing("b/ID/b.sym");
-        assert!(!c.known_missing("b/ID/b.sym"));
+        c.mark("b/ID/b.sym", MISSING);
+        assert_eq!(c.known_unavailable("b/ID/b.sym"), None);
+        c.mark("b/ID/b.sym", UNAVAILABLE);
+        assert_eq!(c.known_unavailable("b/ID/b.sym"), Some("failed"));
     }
 
     #[test]

@@ -9,10 +9,8 @@
 //! storage failure gives the message back for a later try. On shutdown the
 //! batch in hand is finished and acked before the worker returns.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -21,18 +19,20 @@ use tracing::{error, info, warn};
 
 use super::supervisor::Pool;
 use super::ProcessedCrash;
-use crate::collector::metrics::Histogram;
 use crate::crash_id::CrashId;
+use crate::metrics::{
+    latency_histogram, observe, Counter, EncodeLabelSet, Family, Gauge, Histogram, Registry,
+};
 use crate::queue::{Delivery, Queue, QueueName};
+use crate::retry::{Backoff, Policy};
 use crate::storage::{CrashStorage, Dumps, StorageError};
 
 /// What processing a stored crash does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ruleset {
     /// Stackwalk, derive every field, sign.
     Default,
     /// Recompute only the signature from the stored processed crash.
-    #[value(name = "regenerate_signature")]
     RegenerateSignature,
 }
 
@@ -109,48 +109,67 @@ fn is_missing(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Counters of a queue worker, for `--metrics-addr`.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueLabel {
+    queue: &'static str,
+}
+
+/// Counters of a queue worker, registered in the process's registry.
+#[derive(Debug, Clone)]
 pub struct WorkerMetrics {
-    outcomes: Mutex<BTreeMap<&'static str, u64>>,
-    latency: Mutex<Histogram>,
+    outcomes: Family<OutcomeLabel, Counter>,
+    latency: Histogram,
+    backlog: Family<QueueLabel, Gauge>,
 }
 
 impl WorkerMetrics {
-    fn count(&self, outcome: &'static str) {
-        if let Ok(mut m) = self.outcomes.lock() {
-            *m.entry(outcome).or_default() += 1;
-        }
+    /// The worker's metrics, registered in `registry`.
+    pub fn new(registry: &Registry) -> WorkerMetrics {
+        let m = WorkerMetrics {
+            outcomes: Family::default(),
+            latency: latency_histogram(),
+            backlog: Family::default(),
+        };
+        registry.register(
+            "worker",
+            "messages",
+            "Queue messages handled, by outcome.",
+            m.outcomes.clone(),
+        );
+        registry.register_seconds(
+            "worker",
+            "process",
+            "Time to process and save one crash.",
+            m.latency.clone(),
+        );
+        registry.register(
+            "queue",
+            "backlog",
+            "Messages waiting or leased, by queue (read when scraped).",
+            m.backlog.clone(),
+        );
+        m
     }
 
-    /// Prometheus text, with the queue backlog read now.
-    pub async fn render(&self, queue: &dyn Queue) -> String {
-        let mut out = String::new();
-        out.push_str("# HELP crashkit_worker_messages_total Queue messages handled, by outcome.\n");
-        out.push_str("# TYPE crashkit_worker_messages_total counter\n");
-        if let Ok(m) = self.outcomes.lock() {
-            for (outcome, n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "crashkit_worker_messages_total{{outcome=\"{outcome}\"}} {n}"
-                );
-            }
-        }
-        if let Ok(h) = self.latency.lock() {
-            h.render(
-                &mut out,
-                "crashkit_worker_process_seconds",
-                "Time to process and save one crash.",
-            );
-        }
-        out.push_str("# HELP crashkit_queue_backlog Messages waiting or leased, by queue.\n");
-        out.push_str("# TYPE crashkit_queue_backlog gauge\n");
+    fn count(&self, outcome: &'static str) {
+        self.outcomes.get_or_create(&OutcomeLabel { outcome }).inc();
+    }
+
+    /// Reads the queue backlog now, for the next scrape.
+    pub async fn refresh(&self, queue: &dyn Queue) {
         for q in QueueName::ALL {
             if let Ok(n) = queue.backlog(q).await {
-                let _ = writeln!(out, "crashkit_queue_backlog{{queue=\"{q}\"}} {n}");
+                let gauge = self
+                    .backlog
+                    .get_or_create(&QueueLabel { queue: q.as_str() });
+                gauge.set(i64::try_from(n).unwrap_or(i64::MAX));
             }
         }
-        out
     }
 }
 
@@ -163,7 +182,7 @@ pub struct QueueWorker {
     pub lease: Duration,
     pub max_deliveries: u32,
     pub poll: Duration,
-    pub metrics: Arc<WorkerMetrics>,
+    pub metrics: WorkerMetrics,
     /// Where processed crashes are indexed after they are saved and before
     /// they are acked (`--index`), if anywhere.
     pub index: Option<Arc<dyn crate::search::SearchIndex>>,
@@ -178,19 +197,46 @@ pub struct Handled {
 }
 
 impl QueueWorker {
+    /// A worker with the queue and processing settings of `settings`.
+    pub fn new(
+        settings: &crate::config::Settings,
+        queue: Arc<dyn Queue>,
+        pool: Arc<Pool>,
+        storage: CrashStorage,
+        metrics: WorkerMetrics,
+        index: Option<Arc<dyn crate::search::SearchIndex>>,
+    ) -> QueueWorker {
+        let q = &settings.queue;
+        QueueWorker {
+            queue,
+            pool,
+            storage,
+            jobs: super::jobs(&settings.process),
+            lease: Duration::from_secs(q.lease_secs.max(1)),
+            max_deliveries: q.max_deliveries,
+            poll: Duration::from_millis(q.poll_interval_ms.max(10)),
+            metrics,
+            index,
+        }
+    }
+
     /// Works until `stop` is set, then finishes the batch in hand. Each
     /// handled message is passed to `report`.
     pub async fn run(&self, stop: Arc<AtomicBool>, report: impl Fn(Handled)) -> anyhow::Result<()> {
-        let mut failures = 0u32;
+        let mut backoff = Backoff::new(Policy {
+            attempts: u32::MAX,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            deadline: Duration::MAX,
+        });
         while !stop.load(Ordering::SeqCst) {
             let batch = match self.queue.pull(self.jobs, self.lease).await {
                 Ok(batch) => {
-                    failures = 0;
+                    backoff.reset();
                     batch
                 }
                 Err(e) => {
-                    failures += 1;
-                    let wait = Duration::from_millis(200u64 << failures.min(6));
+                    let wait = backoff.next_delay();
                     warn!("pulling from the queue failed (retrying in {wait:?}): {e}");
                     tokio::time::sleep(wait).await;
                     continue;
@@ -292,9 +338,7 @@ impl QueueWorker {
         let ruleset = Ruleset::from_message(message.ruleset.as_deref());
         match process_stored_crash(id.clone(), ruleset, self.pool.clone(), &self.storage).await {
             Ok(pc) => {
-                if let Ok(mut h) = self.metrics.latency.lock() {
-                    h.observe(started.elapsed().as_secs_f64());
-                }
+                observe(&self.metrics.latency, started.elapsed());
                 let ok = pc.get("success") == Some(&Value::Bool(true));
                 let signature = pc
                     .get("signature")

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 
 use super::{Delivery, Queue, QueueName, Result};
-use crate::storage::dir::write_atomically;
+use crate::fsutil::write_atomically;
 
 /// A queue in a directory.
 #[derive(Debug, Clone)]

@@ -317,10 +317,7 @@ impl Inner {
     fn write_version(&self) -> Result<()> {
         let meta = serde_json::json!({"schema_version": SCHEMA_VERSION, "backend": "tantivy"});
         let path = self.root.join(META_FILE);
-        let tmp = self.root.join(format!("{META_FILE}.tmp"));
-        fs::write(&tmp, meta.to_string())
-            .and_then(|()| File::open(&tmp)?.sync_all())
-            .and_then(|()| fs::rename(&tmp, &path))
+        crate::fsutil::write_atomically(&path, meta.to_string().as_bytes())
             .map_err(|e| self.local(format!("{}: {e}", path.display())))
     }
 

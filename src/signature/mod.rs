@@ -50,6 +50,15 @@ impl Generator {
         Generator::new(SignatureLists::builtin())
     }
 
+    /// A generator using the lists in `dir` (Socorro's format), or the
+    /// built-in ones when there is none.
+    pub fn from_dir(dir: Option<&std::path::Path>) -> Result<Generator, ListError> {
+        match dir {
+            None => Ok(Generator::builtin()),
+            Some(dir) => SignatureLists::from_dir(dir).map(Generator::new),
+        }
+    }
+
     /// The signature of `crash`: a processed crash (recognised by its
     /// `json_dump`) or siggen's crash-data shape.
     pub fn generate(&self, crash: &Map<String, Value>) -> Signature {

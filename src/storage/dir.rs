@@ -1,22 +1,19 @@
 //! The directory backend, crashkit's embedded default.
 //!
-//! Each object is a file at `<root>/<key>`. Writes are staged in a hidden
-//! temporary file beside the target, fsynced, renamed over the target, and
-//! the directory is fsynced, so an object is either wholly there or not at
-//! all, and is on disk when `put` returns (the collector relies on this to
+//! Each object is a file at `<root>/<key>`, written through
+//! [`crate::fsutil::write_atomically`], so an object is either wholly there
+//! or not at all, and is on disk when `put` returns (the collector relies on this to
 //! answer a CrashID only for a durable crash).
 
-use std::fs::{self, File};
-use std::io::{ErrorKind, Write};
+use std::fs;
+use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
 use super::{ObjectStore, Result, StorageError};
-
-/// Prefix of staged files; listings skip them.
-const STAGING_PREFIX: &str = ".tmp-";
+use crate::fsutil::{write_atomically, STAGING_PREFIX};
 
 /// Objects as files under a root directory.
 #[derive(Debug, Clone)]
@@ -59,58 +56,6 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
     tokio::task::spawn_blocking(f)
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
-}
-
-/// Creates `dir` and its missing parents, fsyncing each parent whose
-/// entries changed so the new directories survive a crash.
-fn create_dirs_durably(dir: &Path) -> std::io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    if let Some(parent) = dir.parent() {
-        create_dirs_durably(parent)?;
-    }
-    match fs::create_dir(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == ErrorKind::AlreadyExists && dir.is_dir() => return Ok(()),
-        Err(e) => return Err(e),
-    }
-    if let Some(parent) = dir.parent() {
-        sync_dir(parent)?;
-    }
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    File::open(dir)?.sync_all()
-}
-
-/// Writes `data` to `path` durably and atomically: a staged file beside it,
-/// fsynced, renamed over it, and the directory fsynced.
-pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    create_dirs_durably(dir)?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let staged = dir.join(format!(
-        "{STAGING_PREFIX}{name}-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let result = (|| {
-        let mut file = File::create(&staged)?;
-        file.write_all(data)?;
-        file.sync_all()?;
-        fs::rename(&staged, path)?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&staged);
-    }
-    result
 }
 
 fn list_into(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {

@@ -7,7 +7,7 @@
 //! embedded default) and [`S3Store`] (S3 and S3-compatible stores). Both
 //! pass the one conformance suite in `conformance.rs`.
 
-pub(crate) mod dir;
+mod dir;
 pub mod layout;
 mod s3;
 
@@ -68,6 +68,30 @@ impl StorageError {
     /// Whether the error means the object is missing.
     pub fn is_not_found(&self) -> bool {
         matches!(self, StorageError::NotFound { .. })
+    }
+
+    /// Whether the failure may pass by itself: a remote store that failed
+    /// after its client's retries (timeouts, 5xx, refused connections), a
+    /// full disk, an interrupted or timed-out file operation. Asking again
+    /// later can succeed; the failure says nothing about the crash.
+    pub fn is_transient(&self) -> bool {
+        use std::io::ErrorKind::*;
+        match self {
+            StorageError::Remote { source, .. } => !source
+                .downcast_ref::<object_store::Error>()
+                .is_some_and(|e| {
+                    matches!(
+                        e,
+                        object_store::Error::PermissionDenied { .. }
+                            | object_store::Error::Unauthenticated { .. }
+                    )
+                }),
+            StorageError::Io { source, .. } => matches!(
+                source.kind(),
+                TimedOut | Interrupted | WouldBlock | StorageFull | QuotaExceeded | ResourceBusy
+            ),
+            _ => false,
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
-use object_store::{ObjectStore as _, PutPayload, RetryConfig};
+use object_store::{BackoffConfig, ObjectStore as _, PutPayload, RetryConfig};
 
 use super::{ObjectStore, Result, StorageError};
 use crate::config::StorageSettings;
@@ -62,10 +62,20 @@ impl S3Store {
     /// Nothing is sent until the first request.
     pub fn open(url: &str, settings: &StorageSettings) -> Result<S3Store> {
         let (bucket, prefix) = parse_url(url)?;
+        // crashkit's one retry policy, carried out by object_store's client:
+        // only it sees the HTTP status and connection errors behind a failure.
+        let policy = crate::retry::Policy {
+            attempts: settings.retries.saturating_add(1),
+            ..crate::retry::Policy::with_deadline(Duration::from_secs(settings.retry_timeout_secs))
+        };
         let retry = RetryConfig {
-            max_retries: settings.retries as usize,
-            retry_timeout: Duration::from_secs(settings.retry_timeout_secs),
-            ..RetryConfig::default()
+            backoff: BackoffConfig {
+                init_backoff: policy.base_delay,
+                max_backoff: policy.max_delay,
+                base: 2.0,
+            },
+            max_retries: policy.attempts.saturating_sub(1) as usize,
+            retry_timeout: policy.deadline,
         };
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&bucket)

@@ -785,7 +785,11 @@ fn an_unwritable_storage_fails_the_heartbeat_and_the_save() {
         b"a file where the directory should be",
     )
     .unwrap();
-    let server = Server::start(tmp.path(), &[("CRASHKIT_COLLECTOR_SAVE_TRIES", "2")], &[]);
+    let server = Server::start(
+        tmp.path(),
+        &[("CRASHKIT_COLLECTOR_SAVE_TIMEOUT_SECS", "5")],
+        &[],
+    );
     let get = raw_request(
         &server.addr,
         b"GET /__heartbeat__ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",

@@ -138,7 +138,10 @@ fn collector_and_two_workers_survive_kill_9_without_loops() {
         let server = Server::start(tmp.path(), &[], &["--queue", &url]);
         let storage = server.storage.clone();
         let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
-        let env = [("CRASHKIT_QUEUE_LEASE_SECS", "3")];
+        let env = [
+            ("CRASHKIT_QUEUE_LEASE_SECS", "3"),
+            ("CRASHKIT_PROCESS_TIMEOUT_SECS", "2"),
+        ];
         let mut first = Worker::start(tmp.path(), &url, &storage, &env);
         let second = Worker::start(tmp.path(), &url, &storage, &env);
         let mut ids = Vec::new();
@@ -289,7 +292,10 @@ fn missing_crashes_are_acked_and_poison_is_dead_lettered() {
             tmp.path(),
             &url,
             &storage,
-            &[("CRASHKIT_QUEUE_LEASE_SECS", "1")],
+            &[
+                ("CRASHKIT_QUEUE_LEASE_SECS", "2"),
+                ("CRASHKIT_PROCESS_TIMEOUT_SECS", "1"),
+            ],
         );
         wait_until("three messages handled", Duration::from_secs(60), || {
             worker.handled() >= 3
