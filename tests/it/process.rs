@@ -716,3 +716,45 @@ fn a_hostile_dump_is_bounded_in_time_and_memory_and_the_batch_goes_on() {
         );
     }
 }
+
+/// A symbol server that accepts connections and never answers: each
+/// module costs one timeout, then the failure is remembered for
+/// `process.symbols_error_ttl_secs`, so the next crash asks nothing.
+#[test]
+fn a_hanging_symbol_server_costs_one_timeout_per_module_per_window() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let tmp = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().map_while(Result::ok) {
+            counter.fetch_add(1, Ordering::SeqCst);
+            held.push(conn); // never read, never answered, never closed
+        }
+    });
+    let cache = tmp.path().join("cache");
+    let process = || {
+        run(crashkit(tmp.path())
+            .env("CRASHKIT_PROCESS_SYMBOLS_TIMEOUT_SECS", "1")
+            .args(["process", "--format", "json", "--symbols-url", &url])
+            .arg("--symbols-cache")
+            .arg(&cache)
+            .arg(dump("null-write.dmp")))
+    };
+    let first = process();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(json_of(&first)["success"], true);
+    let asked = accepted.load(Ordering::SeqCst);
+    assert!(asked > 0, "the server was asked");
+    let second = process();
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        asked,
+        "within the window nothing is asked again"
+    );
+}
