@@ -696,7 +696,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__process)
-            opts="-j -v -q -h -V --storage --annotations --format --symbols-path --symbols-url --symbols-cache --siglists --jobs --queue --metrics-addr --index --ruleset --config --verbose --quiet --log-format --help --version"
+            opts="-j -v -q -h -V --storage --annotations --format --queue --metrics-addr --index --ruleset --symbols-path --symbols-url --symbols-cache --siglists --jobs --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -712,6 +712,22 @@ _crashkit() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ruleset)
+                    COMPREPLY=($(compgen -W "default regenerate_signature" -- "${cur}"))
                     return 0
                     ;;
                 --symbols-path)
@@ -736,22 +752,6 @@ _crashkit() {
                     ;;
                 -j)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --metrics-addr)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --index)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --ruleset)
-                    COMPREPLY=($(compgen -W "default regenerate_signature" -- "${cur}"))
                     return 0
                     ;;
                 --config)

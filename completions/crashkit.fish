@@ -142,18 +142,18 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand query" -s q -l quiet -
 complete -c crashkit -n "__fish_crashkit_using_subcommand query" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l storage -d 'Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l annotations -d 'Annotations for a local minidump: a JSON object, as the raw crash' -r -F
-complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l format -d 'Output: a human report (text) or processed crashes as JSON Lines (json)' -r -f -a "text\t'A human report per crash (local files) or `<id>\\t<status>\\t<signature>` lines (storage)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l format -d 'Output: a human report (text) or processed crashes as JSON Lines (json) [default: text]. Not with --queue, which writes one line per message' -r -f -a "text\t'A human report per crash (local files) or `<id>\\t<status>\\t<signature>` lines (storage)'
 json\t'Processed crashes as JSON Lines'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l queue -d 'Run as a long-running worker: pull crash ids from this queue (queue.url; a spool directory or redis://host:port/db), process, save, then ack. Needs --storage (or storage.url). SIGTERM finishes the batch in hand' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l metrics-addr -d 'With --queue: serve Prometheus metrics (messages by outcome, latency, queue backlog) on this address' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l index -d 'With --queue: index each crash into this search index (index.url) after saving it and before acking it' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l ruleset -d 'What to do with stored crashes: process them fully, or only recompute the signature of their stored processed crash. [default: default]' -r -f -a "default\t'Stackwalk, derive every field, sign'
+regenerate_signature\t'Recompute only the signature from the stored processed crash'"
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l symbols-path -d 'Local symbol directory in Breakpad layout; repeatable (replaces process.symbols_paths)' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l symbols-url -d 'Symbol server base URL (Tecken/Breakpad layout); repeatable (replaces process.symbols_urls)' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l symbols-cache -d 'Download cache for symbol servers (process.symbols_cache_dir)' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l siglists -d 'Signature lists directory in Socorro\'s format (process.siglists); default: built-in lists' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -s j -l jobs -d 'Crashes processed in parallel (process.jobs); default: CPU cores' -r
-complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l queue -d 'Run as a long-running worker: pull crash ids from this queue (queue.url; a spool directory or redis://host:port/db), process, save, then ack. Needs --storage (or storage.url). SIGTERM finishes the batch in hand' -r
-complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l metrics-addr -d 'With --queue: serve Prometheus metrics (messages by outcome, latency, queue backlog) on this address' -r
-complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l index -d 'With --queue: index each crash into this search index (index.url) after saving it and before acking it' -r
-complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l ruleset -d 'What to do with stored crashes: process them fully, or only recompute the signature of their stored processed crash' -r -f -a "default\t'Stackwalk, derive every field, sign'
-regenerate_signature\t'Recompute only the signature from the stored processed crash'"
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand process" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log aggregation'"

@@ -72,9 +72,17 @@ pub enum Command {
     /// annotations, several dumps) answers CrashID=bp-<id> once the crash is
     /// saved; GET /__lbheartbeat__, /__heartbeat__, /__version__, /metrics.
     /// SIGTERM or SIGINT stops it after the requests in flight.
+    #[command(after_help = "Examples:
+  crashkit collect-serve --bind 0.0.0.0:8000 --storage s3://crashes/prod --queue redis://127.0.0.1:6379/0
+  crashkit collect-serve --storage ./crashdata --process --index ./crashindex --symbols-path ./syms
+  crashkit collect-serve --storage ./crashdata --print-ids | crashkit process --storage ./crashdata")]
     CollectServe(cmd::collect_serve::Args),
 
     /// Show, check and document the configuration.
+    #[command(after_help = "Examples:
+  crashkit --config prod.toml config show
+  crashkit config check prod.toml
+  crashkit config docs > docs/configuration.md")]
     Config(cmd::config::Args),
 
     /// Index processed crashes for Super Search.
@@ -83,6 +91,10 @@ pub enum Command {
     /// S --format json | crashkit index --index I`), or with --storage crash
     /// ids (arguments or stdin) or a --date/--since sweep. Indexing a crash
     /// again replaces it. --prune-older-than 26w drops old weeks.
+    #[command(after_help = "Examples:
+  crashkit process --storage ./crashdata --format json < ids.txt | crashkit index --index ./crashindex
+  crashkit index --storage ./crashdata --since 2026-11-01 --index ./crashindex
+  crashkit index --index ./crashindex --prune-older-than 26w")]
     Index(cmd::index::Args),
 
     /// Super Search: filter, facet and count crashes.
@@ -93,6 +105,10 @@ pub enum Command {
     /// (--index), Elasticsearch/OpenSearch, or a Crash Stats (--api).
     /// --topcrashers --product P ranks signatures.
     #[command(disable_version_flag = true)]
+    #[command(after_help = "Examples:
+  crashkit query 'signature=~OOM' 'date=>=2026-11-01' --facet platform
+  crashkit query --topcrashers --product Firefox --days 7
+  crashkit query 'product=Firefox' --format ids --limit all | crashkit reprocess --queue ./spool")]
     Query(cmd::query::Args),
 
     /// Process minidumps: stackwalk with symbols, derive Socorro's fields, sign.
@@ -101,6 +117,10 @@ pub enum Command {
     /// (--format json: the processed crash). `crashkit process --storage URL
     /// [IDS…]` processes stored crashes (ids from arguments or stdin) and
     /// saves v1/processed_crash/<id>, one result line per crash.
+    #[command(after_help = "Examples:
+  crashkit process crash.dmp --symbols-path ./syms --symbols-url https://symbols.example.org/
+  crashkit process --storage s3://crashes/prod --jobs 8 < ids.txt
+  crashkit process --queue redis://127.0.0.1:6379/0 --storage s3://crashes/prod --index ./crashindex")]
     Process(cmd::process::Args),
 
     /// Send crashes back through processing.
@@ -109,6 +129,10 @@ pub enum Command {
     /// of day D without a processed crash), go to the reprocessing queue
     /// (--priority: the priority queue), or with --api to a Crash Stats
     /// /api/Reprocessing/ endpoint. More than 10,000 need --allow-many.
+    #[command(after_help = "Examples:
+  crashkit reprocess --queue ./spool --ruleset regenerate_signature < ids.txt
+  crashkit reprocess --queue ./spool --storage ./crashdata --missing --date 2026-11-30
+  crashkit reprocess --api https://crash-stats.example.org bp-ce758713-…-261130")]
     Reprocess(cmd::reprocess::Args),
 
     /// Generate Socorro crash signatures from crash data on stdin.
@@ -117,6 +141,9 @@ pub enum Command {
     /// json_dump) or siggen's crash-data shape. Output: one
     /// {"signature", "proto_signature", "notes"} line per input, in order.
     /// A malformed line yields {"error": ...} in its place and exit status 1.
+    #[command(after_help = "Examples:
+  crashkit signature < processed-crash.json
+  crashkit signature --siglists ./siglists < crashes.jsonl")]
     Signature(cmd::signature::Args),
 
     /// Write synthetic processed crashes as JSON Lines, for tests and benchmarks.
@@ -137,5 +164,57 @@ impl Cli {
     /// The clap command, for generators.
     pub fn command() -> clap::Command {
         <Cli as clap::CommandFactory>::command()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words of one shell command: single quotes group, nothing else.
+    fn words(command: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut word = String::new();
+        let mut quoted = false;
+        for c in command.chars() {
+            match c {
+                '\'' => quoted = !quoted,
+                ' ' if !quoted => {
+                    if !word.is_empty() {
+                        out.push(std::mem::take(&mut word));
+                    }
+                }
+                c => word.push(c),
+            }
+        }
+        if !word.is_empty() {
+            out.push(word);
+        }
+        out
+    }
+
+    #[test]
+    fn every_example_in_help_parses() {
+        let mut seen = 0;
+        for sub in Cli::command().get_subcommands() {
+            let Some(help) = sub.get_after_help() else {
+                continue;
+            };
+            for line in help.to_string().lines().filter(|l| l.starts_with("  ")) {
+                // Each command of a pipeline, without its redirections.
+                for command in line.split('|') {
+                    let command = command.split(['<', '>']).next().unwrap_or("");
+                    let args = words(command.trim());
+                    if args.first().map(String::as_str) != Some("crashkit") {
+                        continue;
+                    }
+                    seen += 1;
+                    if let Err(e) = Cli::try_parse_from(&args) {
+                        panic!("{line}: {e}");
+                    }
+                }
+            }
+        }
+        assert!(seen >= 20, "{seen} examples");
     }
 }

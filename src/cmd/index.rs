@@ -307,6 +307,7 @@ async fn from_lines(
     tally: &mut Tally,
     progress: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<()> {
+    super::note_reading_stdin("processed crashes (JSON Lines)");
     let mut sender = Sender::new(index, commit_every);
     let mut parsing: std::collections::VecDeque<tokio::task::JoinHandle<Parsed>> =
         Default::default();

@@ -70,7 +70,7 @@ pub fn load_config(global: &GlobalArgs) -> Result<Config, ConfigError> {
 pub fn configure(cli: &Cli, config: &mut Config) -> anyhow::Result<()> {
     match &cli.command {
         Command::CollectServe(args) => collect_serve::apply_flags(args, config)?,
-        Command::Process(args) => process::apply_flags(args, config),
+        Command::Process(args) => process::apply_flags(args, config)?,
         Command::Reprocess(args) => reprocess::apply_flags(args, config),
         Command::Index(args) => index::apply_flags(args, config),
         Command::Query(args) => query::apply_flags(args, config),
@@ -121,12 +121,24 @@ pub(crate) async fn shutdown_signal() {
     tracing::info!("shutting down: finishing the work in hand");
 }
 
+/// Says on stderr that `what` is being read from stdin, when stdin is a
+/// terminal: a command waiting on it would otherwise look hung.
+pub(crate) fn note_reading_stdin(what: &str) {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprintln!("crashkit: reading {what} from stdin, one per line (end with Ctrl-D)");
+    }
+}
+
 /// The crash ids of `args` (or stdin when there are none): invalid ones are
 /// reported on stderr and skipped, and the flag says some were.
 pub(crate) fn collect_ids(
     args: &[String],
     input: &mut dyn BufRead,
 ) -> (Vec<crate::crash_id::CrashId>, bool) {
+    if args.is_empty() {
+        note_reading_stdin("crash ids");
+    }
     let mut failed = false;
     let mut ids = Vec::new();
     for item in crate::crash_id::read_ids(args, input) {

@@ -43,12 +43,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with = "storage")]
     pub annotations: Option<PathBuf>,
 
-    /// Output: a human report (text) or processed crashes as JSON Lines (json).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-
-    #[command(flatten)]
-    pub processing: ProcessingArgs,
+    /// Output: a human report (text) or processed crashes as JSON Lines
+    /// (json) [default: text]. Not with --queue, which writes one line per message.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
     /// Run as a long-running worker: pull crash ids from this queue (queue.url;
     /// a spool directory or redis://host:port/db), process, save, then ack.
@@ -68,8 +66,12 @@ pub struct Args {
 
     /// What to do with stored crashes: process them fully, or only recompute
     /// the signature of their stored processed crash.
-    #[arg(long, value_enum, default_value_t = RulesetArg::Default, requires = "storage")]
-    pub ruleset: RulesetArg,
+    /// [default: default]
+    #[arg(long, value_enum, requires = "storage")]
+    pub ruleset: Option<RulesetArg>,
+
+    #[command(flatten)]
+    pub processing: ProcessingArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -80,12 +82,28 @@ pub enum Format {
     Json,
 }
 
-/// Puts the flags given into the configuration.
-pub fn apply_flags(args: &Args, config: &mut Config) {
+/// Puts the flags given into the configuration; a flag that does not
+/// apply to the mode asked for is a usage error.
+pub fn apply_flags(args: &Args, config: &mut Config) -> Result<(), UsageError> {
+    if args.queue.is_some() {
+        let ignored = [
+            (args.format.is_some(), "--format"),
+            (args.ruleset.is_some(), "--ruleset"),
+            (args.annotations.is_some(), "--annotations"),
+        ];
+        if let Some((_, flag)) = ignored.iter().find(|(given, _)| *given) {
+            return Err(UsageError(format!(
+                "{flag} does not apply to `process --queue`: the worker processes \
+                 what the queue names (the message's ruleset) and writes one \
+                 `<id>\t<outcome>\t<signature>` line per message"
+            )));
+        }
+    }
     args.processing.apply(config);
     config.set_flag_opt(keys::storage::url, "--storage", args.storage.clone());
     config.set_flag_opt(keys::queue::url, "--queue", args.queue.clone().map(Some));
     config.set_flag_opt(keys::index::url, "--index", args.index.clone());
+    Ok(())
 }
 
 pub fn run(
@@ -163,7 +181,7 @@ async fn process_files(
             .await
             .context("a processing task failed")?;
         failed |= pc.get("success") != Some(&Value::Bool(true));
-        match args.format {
+        match args.format.unwrap_or(Format::Text) {
             Format::Json => {
                 serde_json::to_writer(&mut *out, &pc)?;
                 writeln!(out)?;
@@ -194,7 +212,7 @@ async fn process_stored(
 ) -> anyhow::Result<ExitStatus> {
     let (ids, mut failed) = super::collect_ids(&args.inputs, input);
     let progress = progress_bar(ids.len() as u64);
-    let ruleset = args.ruleset.into();
+    let ruleset = args.ruleset.unwrap_or(RulesetArg::Default).into();
     let mut results = futures::stream::iter(ids)
         .map(|id| {
             let pool = pool.clone();
@@ -215,7 +233,7 @@ async fn process_stored(
                 let ok = pc.get("success") == Some(&Value::Bool(true));
                 failed |= !ok;
                 info!(crash_id = %id, signature = pc.get("signature").and_then(serde_json::Value::as_str).unwrap_or(""), "processed");
-                match args.format {
+                match args.format.unwrap_or(Format::Text) {
                     Format::Json => {
                         serde_json::to_writer(&mut *out, &pc)?;
                         writeln!(out)?;

@@ -58,6 +58,7 @@ pub fn run(args: Args, input: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::
 
     // The first non-blank line decides: a whole JSON value on it means JSON
     // Lines; otherwise the input is one (multi-line) JSON document.
+    super::note_reading_stdin("crashes (JSON)");
     let mut lines = input.lines();
     let mut number = 0usize;
     let first = loop {

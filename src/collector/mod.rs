@@ -311,7 +311,7 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
             Some(e.is_transient())
         }
         Err(_) => {
-            error!(crash_id = %id, timeout = ?limit, "crash could not be saved in time");
+            error!(crash_id = %id, timeout_secs = limit.as_secs(), "crash could not be saved in time");
             Some(true)
         }
     };

@@ -179,7 +179,10 @@ impl Pool {
             },
             Err(RecvTimeoutError::Timeout) => {
                 drop(worker); // kills it
-                warn!(crash_id = ?id.map(CrashId::as_str), "processing timed out; worker killed");
+                warn!(
+                    crash_id = id.map_or("-", CrashId::as_str),
+                    "processing timed out; worker killed"
+                );
                 self.fallback.failed(
                     id,
                     raw,
@@ -212,7 +215,10 @@ impl Pool {
         let limit = self.memory_limit.map_or_else(String::new, |l| {
             format!("; the memory limit is {} MiB", l >> 20)
         });
-        warn!(crash_id = ?id.map(CrashId::as_str), "processing worker died: {what} ({status})");
+        warn!(
+            crash_id = id.map_or("-", CrashId::as_str),
+            "processing worker died: {what} ({status})"
+        );
         self.fallback.failed(
             id,
             raw,

@@ -143,7 +143,7 @@ impl Servers {
             let url = format!("{base}/{rel}");
             let attempt = tokio::time::timeout(self.timeout, self.download(&url, rel)).await;
             match attempt.unwrap_or_else(|_| {
-                warn!(%url, timeout = ?self.timeout, "symbol server did not answer in time");
+                warn!(%url, timeout_secs = self.timeout.as_secs(), "symbol server did not answer in time");
                 Fetched::Failed
             }) {
                 Fetched::File(path) => return Some(path),

@@ -18,6 +18,8 @@ pub struct Server {
     pub child: Child,
     pub addr: String,
     pub storage: PathBuf,
+    /// Every stderr line after the address line (the log).
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -61,11 +63,18 @@ impl Server {
             }
         };
         // Keep draining stderr so the collector never blocks on it.
-        std::thread::spawn(move || for _ in lines {});
+        let log = std::sync::Arc::<std::sync::Mutex<Vec<String>>>::default();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
         Server {
             child,
             addr,
             storage,
+            log,
         }
     }
 

@@ -327,11 +327,12 @@ fn collect_serve_process_is_a_single_node_pipeline() {
     let index = tmp.path().join("idx");
     let mut server = Server::start(
         tmp.path(),
+        &[("CRASHKIT_QUEUE_POLL_INTERVAL_MS", "50")],
         &[
-            ("CRASHKIT_PROCESS_SYMBOLS_PATHS", symbols.to_str().unwrap()),
-            ("CRASHKIT_QUEUE_POLL_INTERVAL_MS", "50"),
-        ],
-        &[
+            "--log-format",
+            "json",
+            "--symbols-path",
+            symbols.to_str().unwrap(),
             "--process",
             "--queue",
             spool.to_str().unwrap(),
@@ -372,6 +373,30 @@ fn collect_serve_process_is_a_single_node_pipeline() {
     ]));
     assert_eq!(crate::stdout(&out).trim(), id, "{}", crate::stderr(&out));
     assert_eq!(crate::collector::terminate(&mut server).code(), Some(0));
+    // Every log field is a plain value: crash ids are crash ids, not `Some("…")`.
+    let log = server.log.lock().unwrap().clone();
+    let mut ids_logged = 0;
+    for line in &log {
+        let entry: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        if let Some(logged) = entry["fields"].get("crash_id") {
+            let logged = logged.as_str().unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(
+                logged
+                    .parse::<crashkit::crash_id::CrashId>()
+                    .map(|c| c.to_string())
+                    .ok()
+                    .as_deref(),
+                Some(logged),
+                "{line}"
+            );
+            ids_logged += 1;
+        }
+    }
+    assert!(
+        ids_logged >= 2,
+        "the crash is logged when saved and handled:\n{log:?}"
+    );
 }
 
 #[test]
