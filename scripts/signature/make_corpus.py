@@ -447,6 +447,99 @@ def sample():
     return data
 
 
+# Socorro's changes after October 2024 (see ../shared/socorro-signature/README.md):
+# module names in square brackets, unprintable and non-ASCII characters
+# dropped from the signature, `(anonymous namespace)` kept while arguments
+# are removed, the ` in ` exception when collapsing types, and the
+# `operator` exception. Each gets many cases, crossed with the C++
+# operator family, nested templates in argument lists, `<X as Y>::method`
+# outside .rs files, and odd characters in every field that reaches a
+# signature.
+OPERATORS = ["operator<", "operator<=", "operator<=>", "operator>", "operator>=", "operator<<",
+             "operator>>", "operator<<=", "operator()", "operator[]", "operator->", "operator->*",
+             "operator==", "operator!=", "operator new", "operator new[]", "operator delete",
+             "operator delete[]", "operator bool", "operator const char*", "operator nsTString<char>",
+             "operator mozilla::Span<unsigned char const>", "operator&&", "operator||", "operator,"]
+CLASSES = ["", "Foo::", "mozilla::Maybe<int>::", "js::jit::CodePosition::", "nsTArray<RefPtr<nsIRunnable> >::",
+           "(anonymous namespace)::Helper::", "mozilla::(anonymous namespace)::Impl<char>::", "`anonymous namespace'::X::"]
+ARGS = ["", "()", "(int)", "(Foo const&)", "(std::map<int, std::vector<Foo<Bar> > > const&)",
+        "((anonymous namespace)::Baz*)", "(mozilla::UniquePtr<IPC::Message, mozilla::DefaultDelete<IPC::Message> >)",
+        "(char const*, (anonymous namespace)::State&)", "(void (*)(int), Foo<(anonymous namespace)::T>)",
+        "(unsigned long) const", "(Foo const&) const &", "(a<b, c>, d) &&"]
+RETURNS = ["", "bool ", "static void ", "mozilla::Span<T> ", "void* ", "std::strong_ordering "]
+ODD = ["\t", "\n", "\r", "\x00", "\x07", "\x1b", "\x7f", "\u00e9", "\u00a0", "\u2028", "\u4e2d", "\U0001f600", "\x85", "\x1c"]
+BRACKET_MODULES = ["[vdso]", "[stack]", "[heap]", "[anon:libc_malloc]", "[[double]]", "[unclosed", "closed]",
+                   "[vvar]", "[x].so", "lib[odd].so", "[ space ]", ""]
+AS_NAMES = ["<Foo as Bar>::method", "<mozilla::dom::Element as nsINode>::GetParent()",
+            "<unknown in nvwgf2umx.dll>", "<unknown in [vdso]>", "Foo<T in Bar>::f(int)", "tmpl<x in y, z>::g",
+            "<T as core::clone::Clone>::clone(T const&)", "Outer<<X as Y>::Z>::h()"]
+
+
+def oddify(text):
+    """Puts an odd character (control, non-ASCII, tab, newline) somewhere in text."""
+    if not text or maybe(0.3):
+        return text
+    i = rng.randrange(len(text) + 1)
+    return text[:i] + rng.choice(ODD) + text[i:]
+
+
+def modern_function():
+    kind = rng.randrange(5)
+    if kind <= 1:
+        name = rng.choice(RETURNS) + rng.choice(CLASSES) + rng.choice(OPERATORS) + rng.choice(ARGS)
+    elif kind == 2:
+        name = rng.choice(RETURNS) + rng.choice(CLASSES) + rng.choice(["Run", "f", "Get<int>"]) + rng.choice(ARGS)
+    elif kind == 3:
+        name = rng.choice(AS_NAMES)
+    else:
+        name = rng.choice(CPP_FUNCS)
+    return oddify(name)
+
+
+def modern_frame():
+    f = {"offset": "0x%x" % rng.randrange(1 << 32)}
+    module = rng.choice(BRACKET_MODULES + MODULES)
+    if module:
+        f["module"] = oddify(module)
+    kind = rng.randrange(6)
+    if kind <= 3:
+        f["function"] = modern_function()
+        if maybe(0.5):
+            # Not a .rs file: C++ rules apply to `<X as Y>` names here.
+            f["file"] = oddify(rng.choice(CPP_FILES + ["/src/lib.cpp", "hg:h:a/b.h:r"]))
+            f["line"] = rng.randrange(1, 999)
+    elif kind == 4:
+        f["file"] = oddify(rng.choice(CPP_FILES + RUST_FILES))
+        f["line"] = rng.randrange(1, 999)
+    return f
+
+
+def modern_sample():
+    stack = [modern_frame() for _ in range(rng.randrange(1, 12))]
+    if maybe(0.3):
+        stack = [frame(kind="func", func=rng.choice(["malloc", "memcpy", "MOZ_Crash", "abort"]))] + stack
+    data = base(stack)
+    field = rng.randrange(8)
+    if field == 0:
+        data["abort_message"] = oddify(rng.choice(["###!!! ABORT: bad\tthing: file a.cpp:1", "assertion (x) failed", "caf\u00e9 bad"]))
+    elif field == 1:
+        data["ipc_channel_error"] = oddify(rng.choice(["ShutDownKill", "Channel error", "tab\there"]))
+    elif field == 2:
+        data["ipc_message_name"] = oddify(rng.choice(["PContent::Msg_Foo", "PBrowser::Msg_\u00e9"]))
+    elif field == 3:
+        data["async_shutdown_timeout"] = json.dumps({"phase": oddify("profile-before-change"),
+                                                     "conditions": [{"name": oddify("IndexedDB")}, oddify("Cache\tStorage")]})
+    elif field == 4:
+        data["reason"] = oddify(rng.choice(["EXCEPTION_STACK_OVERFLOW", "SIGSEGV /SEGV_MAPERR"]))
+    elif field == 5:
+        data["hang"] = rng.choice([1, -1])
+    elif field == 6:
+        data = {"java_stack_trace": oddify(java_trace())}
+    if "threads" in data and maybe(0.2):
+        data = processed(data)
+    return data
+
+
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2500
     # Fixed cases first: the issue's example and a few exact shapes.
@@ -461,6 +554,10 @@ def main():
         print(json.dumps(item))
     for _ in range(count):
         print(json.dumps(sample()))
+    # After the original corpus, so its lines stay as they were.
+    modern = int(sys.argv[2]) if len(sys.argv) > 2 else 1500
+    for _ in range(modern):
+        print(json.dumps(modern_sample()))
 
 
 if __name__ == "__main__":

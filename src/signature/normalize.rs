@@ -37,62 +37,77 @@ pub fn parse_source_file(file: &str) -> Option<&str> {
     }
 }
 
-fn is_exception(exceptions: &[&str], before: &str, token: &str) -> bool {
-    exceptions
-        .iter()
-        .any(|e| before.ends_with(e) || token.contains(e))
-}
-
-/// Replaces each outermost `open … close` span with `replacement`, except
-/// where an exception string ends the text before it or occurs inside it.
-/// An unclosed span at the end is treated the same way.
-pub fn collapse(
-    function: &str,
+/// Socorro's `replace_enclosed_slices`: each outermost `open … close`
+/// span (an unclosed one runs to the end; a stray `close` is text) is
+/// replaced by what `replace` makes of the text since the previous span
+/// and the span itself, brackets included.
+pub fn replace_enclosed(
+    s: &str,
     open: char,
     close: char,
-    replacement: &str,
-    exceptions: &[&str],
+    replace: impl Fn(&str, &str) -> String,
 ) -> String {
-    let mut out = String::with_capacity(function.len());
-    let mut depth = 0usize;
-    let mut token = String::new();
-    let mut last = 0;
-    for (i, c) in function.char_indices() {
-        last = i;
-        if depth == 0 {
-            if c == open && !is_exception(exceptions, &function[..i], "") {
-                depth = 1;
-                token.clear();
-                token.push(c);
-            } else {
-                out.push(c);
-            }
-        } else if c == open {
-            depth += 1;
-            token.push(c);
-        } else if c == close {
-            depth -= 1;
-            token.push(c);
+    let mut out = String::with_capacity(s.len());
+    let (mut depth, mut start, mut previous_end) = (0usize, 0usize, 0usize);
+    let emit = |start: usize, end: usize, previous_end: &mut usize, out: &mut String| {
+        let before = &s[*previous_end..start];
+        out.push_str(before);
+        out.push_str(&replace(before, &s[start..end]));
+        *previous_end = end;
+    };
+    for (i, c) in s.char_indices() {
+        if c == open {
             if depth == 0 {
-                if is_exception(exceptions, &function[..i], &token) {
-                    out.push_str(&token);
-                } else {
-                    out.push_str(replacement);
-                }
-                token.clear();
+                start = i;
             }
-        } else {
-            token.push(c);
+            depth += 1;
+        } else if c == close && depth > 0 {
+            depth -= 1;
+            if depth == 0 {
+                emit(start, i + c.len_utf8(), &mut previous_end, &mut out);
+            }
         }
     }
     if depth > 0 {
-        if is_exception(exceptions, &function[..last], &token) {
-            out.push_str(&token);
-        } else {
-            out.push_str(replacement);
-        }
+        emit(start, s.len(), &mut previous_end, &mut out);
     }
+    out.push_str(&s[previous_end..]);
     out
+}
+
+/// Socorro's `collapse_types` for C++: template arguments become `<T>`,
+/// except `<name omitted>`, spans holding ` as ` or ` in ` (`<unknown in
+/// foo.dll>`), the characters after `operator` (`operator<`, `operator<=>`),
+/// and `IPC::ParamTraits<…>`, whose inside is collapsed in turn.
+pub fn collapse_types(function: &str) -> String {
+    replace_enclosed(function, '<', '>', |before, inside| {
+        if inside == "<name omitted>" || inside.contains(" as ") || inside.contains(" in ") {
+            inside.to_owned()
+        } else if before.ends_with("operator") {
+            inside.to_owned()
+        } else if before.ends_with("IPC::ParamTraits") {
+            // Python's inside[1:-1]: the first and the last character go,
+            // whatever the last is (an unclosed span ends the text).
+            let mut inner = inside.chars();
+            inner.next();
+            inner.next_back();
+            format!("<{}>", collapse_types(inner.as_str()))
+        } else {
+            "<T>".to_owned()
+        }
+    })
+}
+
+/// Socorro's `collapse_arguments`: argument lists are dropped, except
+/// `(anonymous namespace)` and what follows `operator` (`operator()`).
+pub fn collapse_arguments(function: &str) -> String {
+    replace_enclosed(function, '(', ')', |before, inside| {
+        if inside == "(anonymous namespace)" || before.ends_with("operator") {
+            inside.to_owned()
+        } else {
+            String::new()
+        }
+    })
 }
 
 /// Drops a leading `static`, return type and similar: splits on spaces
@@ -185,16 +200,10 @@ pub fn normalize_cpp(function: &str, line: &Value, lists: &SignatureLists) -> Py
     }
     f = f.replace("`anonymous namespace'", "(anonymous namespace)");
     f = LAMBDA_NUMBER.replace_all(&f, "::$$::").into_owned();
-    f = collapse(
-        &f,
-        '<',
-        '>',
-        "<T>",
-        &["name omitted", "IPC::ParamTraits", " in "],
-    );
-    f = collapse(&f, '(', ')', "", &["anonymous namespace", "operator"]);
+    f = collapse_types(&f);
+    f = collapse_arguments(&f);
     if f.contains("clone .cold") {
-        f = collapse(&f, '[', ']', "", &[]);
+        f = replace_enclosed(&f, '[', ']', |_, _| String::new());
     }
     let f = with_line(f, line, lists);
     Ok(fix_spacing(&f))
@@ -204,8 +213,14 @@ pub fn normalize_cpp(function: &str, line: &Value, lists: &SignatureLists) -> Py
 /// suffix of legacy-mangled symbols dropped.
 pub fn normalize_rust(function: &str, line: &Value, lists: &SignatureLists) -> PyResult<String> {
     let mut f = drop_prefix_and_return_type(function)?;
-    f = collapse(&f, '<', '>', "<T>", &[" as "]);
-    f = collapse(&f, '(', ')', "", &[]);
+    f = replace_enclosed(&f, '<', '>', |_, inside| {
+        if inside.contains(" as ") {
+            inside.to_owned()
+        } else {
+            "<T>".to_owned()
+        }
+    });
+    f = replace_enclosed(&f, '(', ')', |_, _| String::new());
     let f = fix_spacing(&with_line(f, line, lists));
     Ok(RUST_HASH.replace(&f, "$1").into_owned())
 }
@@ -433,7 +448,7 @@ mod tests {
                 "std::map<int, std::vector<int> >::find(int const&)",
                 "std::map<T>::find",
             ),
-            ("bool operator<(A const&, B const&)", "operator<T>"),
+            ("bool operator<(A const&, B const&)", "operator<"),
             ("Foo::operator()(int)", "Foo::operator()"),
             // The exception keeps the outer brackets; the inner ones still collapse.
             (
@@ -589,12 +604,29 @@ mod tests {
     }
 
     #[test]
-    fn collapse_keeps_exceptions() {
-        assert_eq!(collapse("a<b<c>>d", '<', '>', "<T>", &[]), "a<T>d");
-        assert_eq!(collapse("a<b", '<', '>', "<T>", &[]), "a<T>");
+    fn collapse_keeps_socorros_exceptions() {
+        assert_eq!(collapse_types("a<b<c>>d"), "a<T>d");
+        assert_eq!(collapse_types("a<b"), "a<T>");
+        assert_eq!(collapse_types("x<y as Z>::f"), "x<y as Z>::f");
         assert_eq!(
-            collapse("x<y as Z>", '<', '>', "<T>", &[" as "]),
-            "x<y as Z>"
+            collapse_types("<unknown in foo.dll>"),
+            "<unknown in foo.dll>"
         );
+        assert_eq!(collapse_types("Foo::operator<=>"), "Foo::operator<=>");
+        assert_eq!(collapse_types("operator<<<int>"), "operator<<<int>");
+        assert_eq!(
+            collapse_types("IPC::ParamTraits<nsTSubstring<char> >::Write"),
+            "IPC::ParamTraits<nsTSubstring<T> >::Write"
+        );
+        assert_eq!(collapse_arguments("f(int)::g(a, b)"), "f::g");
+        assert_eq!(
+            collapse_arguments("ns::(anonymous namespace)::Run(int)"),
+            "ns::(anonymous namespace)::Run"
+        );
+        assert_eq!(
+            collapse_arguments("Foo::operator()(int)"),
+            "Foo::operator()"
+        );
+        assert_eq!(collapse_arguments("a)b(c"), "a)b");
     }
 }

@@ -6,7 +6,7 @@
 //!    `OOMSignature`, `AbortSignature`, `SignatureShutdownTimeout`,
 //!    `SignatureRunWatchDog`, `SignatureIPCChannelError`,
 //!    `SignatureIPCMessageName`, `StackOverflowSignature`, `HungProcess`,
-//!    then always `SigFixWhitespace` and `SigTruncate`.
+//!    then always `SigPrintableCharsOnly`, `SigFixWhitespace` and `SigTruncate`.
 //!
 //! A rule that meets input of the wrong type fails the way Python would:
 //! its note says `Rule failed: …` and the signature so far is kept.
@@ -40,7 +40,7 @@ impl State {
 type Rule = fn(&SignatureLists, &Map<String, Value>, &mut State) -> PyResult<()>;
 
 /// The pipeline, in order.
-pub const RULES: [(&str, Rule); 13] = [
+pub const RULES: [(&str, Rule); 14] = [
     ("SignatureGenerationRule", signature_generation),
     ("StackwalkerErrorSignatureRule", stackwalker_error),
     ("BadHardware", bad_hardware),
@@ -52,6 +52,7 @@ pub const RULES: [(&str, Rule); 13] = [
     ("SignatureIPCMessageName", ipc_message_name),
     ("StackOverflowSignature", stack_overflow),
     ("HungProcess", hung_process),
+    ("SigPrintableCharsOnly", printable_chars_only),
     ("SigFixWhitespace", fix_whitespace),
     ("SigTruncate", truncate),
 ];
@@ -619,6 +620,25 @@ fn hung_process(_: &SignatureLists, cd: &Map<String, Value>, state: &mut State) 
     Ok(())
 }
 
+/// Keeps printable ASCII only (after stripping surrounding whitespace):
+/// tabs, newlines, control and non-ASCII characters go. Any change, even
+/// only the stripping, gets the note.
+fn printable_chars_only(
+    _: &SignatureLists,
+    _: &Map<String, Value>,
+    state: &mut State,
+) -> PyResult<()> {
+    let kept: String = pyval::strip(&state.signature)
+        .chars()
+        .filter(|c| matches!(c, ' '..='~'))
+        .collect();
+    if kept != state.signature {
+        state.signature = kept;
+        state.note("SigPrintableCharsOnly", "unprintable characters removed");
+    }
+    Ok(())
+}
+
 fn fix_whitespace(_: &SignatureLists, _: &Map<String, Value>, state: &mut State) -> PyResult<()> {
     let trimmed = state.signature.trim_matches(pyval::is_space);
     let mut out = String::with_capacity(trimmed.len());
@@ -679,7 +699,9 @@ mod tests {
                     "app::go",
                     "main",
                 ],
-                "core::panicking::panic_fmt | core::panicking::panic | app::go",
+                // The sentinel starts the signature; the panic machinery is
+                // irrelevant, so the function that panicked signs it.
+                "app::go",
             ),
             // Repeated library frames fold into one.
             (&["libc.so.6", "libc.so.6", "app::go"], "libc.so.6"),

@@ -55,17 +55,46 @@ fn every_real_crash_is_signed_in_its_own_function() {
     for (file, signature, reason) in [
         ("null-write.dmp", "crashhelper::crash_null_write", "SIGSEGV"),
         ("abort.dmp", "crashhelper::crash_abort", "SIGABRT"),
-        ("panic.dmp", "core::panicking::panic_fmt | core::panicking::panic_bounds_check | crashhelper::crash_panic", "SIGABRT"),
-        ("stack-overflow.dmp", "crashhelper::crash_stack_overflow", "SIGSEGV"),
-        ("illegal-instruction.dmp", "crashhelper::crash_illegal_instruction", "SIGILL"),
-        ("divide-by-zero.dmp", "crashhelper::crash_divide_by_zero", "SIGFPE"),
-        ("thread-null-write.dmp", "crashhelper::crash_null_write", "SIGSEGV"),
+        ("panic.dmp", "crashhelper::crash_panic", "SIGABRT"),
+        (
+            "stack-overflow.dmp",
+            "crashhelper::crash_stack_overflow",
+            "SIGSEGV",
+        ),
+        (
+            "illegal-instruction.dmp",
+            "crashhelper::crash_illegal_instruction",
+            "SIGILL",
+        ),
+        (
+            "divide-by-zero.dmp",
+            "crashhelper::crash_divide_by_zero",
+            "SIGFPE",
+        ),
+        (
+            "thread-null-write.dmp",
+            "crashhelper::crash_null_write",
+            "SIGSEGV",
+        ),
     ] {
-        let out = process(tmp.path(), &[&dump(file), "--symbols-path", &symbols(), "--format", "json"]);
+        let out = process(
+            tmp.path(),
+            &[
+                &dump(file),
+                "--symbols-path",
+                &symbols(),
+                "--format",
+                "json",
+            ],
+        );
         assert_eq!(out.status.code(), Some(0), "{file}: {}", stderr(&out));
         let pc = json_of(&out);
         assert_eq!(pc["signature"], signature, "{file}");
-        assert!(pc["reason"].as_str().unwrap().starts_with(reason), "{file}: {}", pc["reason"]);
+        assert!(
+            pc["reason"].as_str().unwrap().starts_with(reason),
+            "{file}: {}",
+            pc["reason"]
+        );
         assert_eq!(pc["success"], true, "{file}");
     }
 }

@@ -1,6 +1,6 @@
 //! `crashkit signature`: Socorro's signatures, checked against Socorro's
-//! own answers (siggen 2.2.20241029) on the corpus in testdata/signature/,
-//! made by scripts/signature/regenerate.sh.
+//! own answers (Socorro's signature code at commit 7e28d72b5ffb, run by
+//! scripts/signature/regenerate.sh) on the corpus in testdata/signature/.
 
 use std::io::Read;
 
