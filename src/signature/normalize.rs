@@ -81,9 +81,11 @@ pub fn replace_enclosed(
 /// and `IPC::ParamTraits<…>`, whose inside is collapsed in turn.
 pub fn collapse_types(function: &str) -> String {
     replace_enclosed(function, '<', '>', |before, inside| {
-        if inside == "<name omitted>" || inside.contains(" as ") || inside.contains(" in ") {
-            inside.to_owned()
-        } else if before.ends_with("operator") {
+        let kept = inside == "<name omitted>"
+            || inside.contains(" as ")
+            || inside.contains(" in ")
+            || before.ends_with("operator");
+        if kept {
             inside.to_owned()
         } else if before.ends_with("IPC::ParamTraits") {
             // Python's inside[1:-1]: the first and the last character go,
