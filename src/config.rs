@@ -422,12 +422,16 @@ settings! {
         max_decompressed_mb: u64 = 100;
         /// Largest single multipart part (annotation or dump) in MiB; over it: HTTP 413.
         max_part_mb: u64 = 20;
-        /// Submissions whose bodies are read at once; more wait their turn. Bounds memory: each holds up to max_body_mb.
+        /// Submissions whose bodies are read at once beyond their first 64 KiB; more wait their turn. Bounds memory: each holds up to max_body_mb. A client still sending its first 64 KiB (a slow one) holds no place.
         max_in_flight: u32 = 16;
         /// Seconds a crash may take to save, storage retries included; then, or when storage fails in a way that can pass (S3 down, disk full), the answer is HTTP 503 with Retry-After, and nothing is answered with a CrashID that was not saved.
         save_timeout_secs: u64 = 30;
         /// Seconds a client may stay silent while sending its body before the request is dropped.
         idle_timeout_secs: u64 = 60;
+        /// Slowest body a client may send, in bytes per second averaged over collector.rate_window_secs; a slower client is dropped (HTTP 408). 0: no minimum.
+        min_bytes_per_sec: u64 = 512;
+        /// Seconds over which collector.min_bytes_per_sec is measured.
+        rate_window_secs: u64 = 20;
         /// Annotations dropped from every crash (with a collector note).
         remove_annotations: Vec<String> = vec![
             "Email".to_owned(),

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::options::ProcessingArgs;
 use super::{ExitStatus, UsageError};
@@ -76,6 +76,12 @@ pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<Ex
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    // Write once before listening: a new directory storage exists from
+    // now on (workers check for it), and an unwritable one is said at once.
+    // Storage that is down only for now is not a reason not to start.
+    if let Err(e) = runtime.block_on(crate::collector::probe_storage(&storage)) {
+        warn!("storage is not writable yet ({e}); crashes are answered 503 until it is");
+    }
     let (tx, rx) = std::sync::mpsc::channel();
     let mut publishers: Vec<Arc<dyn Publisher>> = Vec::new();
     let mut queue: Option<Arc<dyn crate::queue::Queue>> = None;

@@ -13,6 +13,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use bytes::Bytes;
@@ -103,6 +104,43 @@ pub fn apply_flags(args: &Args, config: &mut Config) -> Result<(), UsageError> {
     config.set_flag_opt(keys::storage::url, "--storage", args.storage.clone());
     config.set_flag_opt(keys::queue::url, "--queue", args.queue.clone().map(Some));
     config.set_flag_opt(keys::index::url, "--index", args.index.clone());
+    // A worker on the default ./crashdata would find no crash and ack every
+    // message as missing: it would drain a production queue into nothing.
+    if args.queue.is_some() && config.source("storage.url") == crate::config::Source::Default {
+        return Err(UsageError(
+            "process --queue needs the storage its crashes are in: --storage URL, \
+             CRASHKIT_STORAGE_URL or storage.url in the configuration file"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// What a worker needs before it takes its first message: the storage
+/// reachable and in the v1 layout, the queue and the index reachable.
+/// Any of them failing is a usage error (exit 2) naming it.
+async fn check_dependencies(
+    storage: &CrashStorage,
+    index: Option<&Arc<dyn crate::search::SearchIndex>>,
+) -> Result<(), UsageError> {
+    let limit = Duration::from_secs(30);
+    let location = storage.objects().location();
+    match tokio::time::timeout(limit, storage.check_layout()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(UsageError(format!("storage {location}: {e}"))),
+        Err(_) => {
+            return Err(UsageError(format!(
+                "storage {location}: no answer in {limit:?}"
+            )))
+        }
+    }
+    if let Some(index) = index {
+        match tokio::time::timeout(limit, index.schema_version()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(UsageError(format!("search index: {e}"))),
+            Err(_) => return Err(UsageError(format!("search index: no answer in {limit:?}"))),
+        }
+    }
     Ok(())
 }
 
@@ -290,8 +328,10 @@ async fn process_queue(
     let queue: Arc<dyn crate::queue::Queue> = Arc::from(
         crate::queue::open(&url)
             .await
-            .context("opening the queue")?,
+            .map_err(|e| UsageError(format!("queue {url}: {e}")))?,
     );
+    let index = open_index(config, args.index.is_some())?;
+    check_dependencies(&storage, index.as_ref()).await?;
     let registry = Arc::new(Registry::default());
     let metrics = WorkerMetrics::new(&registry);
     if let Some(addr) = &args.metrics_addr {
@@ -321,7 +361,6 @@ async fn process_queue(
         );
         tokio::spawn(async move { axum::serve(listener, app).await });
     }
-    let index = open_index(config, args.index.is_some())?;
     let worker = QueueWorker::new(&config.settings, queue, pool, storage, metrics, index);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopper = stop.clone();

@@ -99,7 +99,7 @@ impl Publisher for ChannelPublisher {
 pub struct Collector {
     /// Bounds the submissions read at once (`collector.max_in_flight`), and
     /// with them the memory that bodies can hold.
-    pub in_flight: tokio::sync::Semaphore,
+    pub in_flight: Arc<tokio::sync::Semaphore>,
     pub storage: CrashStorage,
     pub rules: Rules,
     pub settings: CollectorSettings,
@@ -123,7 +123,9 @@ impl Collector {
     ) -> Collector {
         let settings = config.settings.collector.clone();
         Collector {
-            in_flight: tokio::sync::Semaphore::new(settings.max_in_flight.max(1) as usize),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(
+                settings.max_in_flight.max(1) as usize
+            )),
             storage,
             rules: config.throttle.clone(),
             settings,
@@ -165,29 +167,121 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The body as a stream that fails when the client goes quiet for too long.
-fn body_stream(body: Body, idle: Duration) -> impl Stream<Item = io::Result<Bytes>> + Send {
-    futures::stream::unfold(body.into_data_stream(), move |mut inner| async move {
-        match tokio::time::timeout(idle, inner.next()).await {
-            Ok(Some(Ok(bytes))) => Some((Ok(bytes), inner)),
-            Ok(Some(Err(e))) => Some((Err(io::Error::other(e)), inner)),
-            Ok(None) => None,
-            Err(_) => Some((
-                Err(io::Error::new(io::ErrorKind::TimedOut, "client too slow")),
-                inner,
-            )),
+/// Bytes a request may read before it needs an in-flight place.
+const UNCOUNTED_PREFIX: u64 = 64 << 10;
+
+/// How a body is read: the pace a client must keep, and the in-flight
+/// places it takes once it has sent more than [`UNCOUNTED_PREFIX`].
+struct Pace {
+    idle: Duration,
+    min_bytes_per_sec: u64,
+    window: Duration,
+    places: Arc<tokio::sync::Semaphore>,
+    /// The place this request holds, once it has one; kept until the
+    /// request is answered.
+    place: Arc<std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>>,
+}
+
+struct Reading {
+    inner: axum::body::BodyDataStream,
+    pace: Pace,
+    read: u64,
+    window_start: Instant,
+    window_bytes: u64,
+}
+
+fn too_slow() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "client too slow")
+}
+
+/// Takes the request's in-flight place, unless it holds one already.
+async fn take_place(pace: &Pace) -> io::Result<()> {
+    let held = pace.place.lock().map(|p| p.is_some()).unwrap_or(true);
+    if !held {
+        let permit = pace
+            .places
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| io::Error::other("shutting down"))?;
+        if let Ok(mut place) = pace.place.lock() {
+            *place = Some(permit);
+        }
+    }
+    Ok(())
+}
+
+/// The body as a stream that fails when the client goes quiet for
+/// `idle`, or sends slower than `min_bytes_per_sec` over a window; a
+/// request takes an in-flight place only past its first 64 KiB (or at its
+/// end), so slow clients cannot hold the places normal ones need.
+fn body_stream(body: Body, pace: Pace) -> impl Stream<Item = io::Result<Bytes>> + Send {
+    let state = Reading {
+        inner: body.into_data_stream(),
+        pace,
+        read: 0,
+        window_start: Instant::now(),
+        window_bytes: 0,
+    };
+    futures::stream::unfold(state, move |mut st| async move {
+        match tokio::time::timeout(st.pace.idle, st.inner.next()).await {
+            Ok(Some(Ok(bytes))) => {
+                st.read += bytes.len() as u64;
+                st.window_bytes += bytes.len() as u64;
+                let elapsed = st.window_start.elapsed();
+                if elapsed >= st.pace.window {
+                    let floor = st.pace.min_bytes_per_sec.saturating_mul(elapsed.as_secs());
+                    if st.window_bytes < floor {
+                        return Some((Err(too_slow()), st));
+                    }
+                    st.window_start = Instant::now();
+                    st.window_bytes = 0;
+                }
+                if st.read > UNCOUNTED_PREFIX {
+                    if let Err(e) = take_place(&st.pace).await {
+                        return Some((Err(e), st));
+                    }
+                }
+                Some((Ok(bytes), st))
+            }
+            Ok(Some(Err(e))) => Some((Err(io::Error::other(e)), st)),
+            Ok(None) => match take_place(&st.pace).await {
+                Ok(()) => None,
+                Err(e) => Some((Err(e), st)),
+            },
+            Err(_) => Some((Err(too_slow()), st)),
         }
     })
 }
 
+/// A window in which a client sends nothing also ends it, not only the
+/// idle timeout: checked by a timer beside the reads.
+fn window_limit(pace: &Pace) -> Duration {
+    if pace.min_bytes_per_sec == 0 {
+        pace.idle
+    } else {
+        pace.idle.min(pace.window.max(Duration::from_secs(1)))
+    }
+}
+
 async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body) -> Response {
-    let Ok(_permit) = c.in_flight.acquire().await else {
+    if c.in_flight.is_closed() {
         return text(
             StatusCode::SERVICE_UNAVAILABLE,
             "Discarded=shutting_down".into(),
         );
-    };
+    }
     let s = &c.settings;
+    // Held (once taken by the body reader) until this function returns.
+    let place = Arc::new(std::sync::Mutex::new(None));
+    let mut pace = Pace {
+        idle: Duration::from_secs(s.idle_timeout_secs.max(1)),
+        min_bytes_per_sec: s.min_bytes_per_sec,
+        window: Duration::from_secs(s.rate_window_secs.max(1)),
+        places: c.in_flight.clone(),
+        place: place.clone(),
+    };
+    pace.idle = window_limit(&pace);
     let limits = Limits {
         wire: s.max_body_mb.saturating_mul(1 << 20),
         decompressed: s.max_decompressed_mb.saturating_mul(1 << 20),
@@ -201,10 +295,7 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
             content_encoding: header_str(&headers, header::CONTENT_ENCODING),
             content_length,
         },
-        Box::pin(body_stream(
-            body,
-            Duration::from_secs(s.idle_timeout_secs.max(1)),
-        )),
+        Box::pin(body_stream(body, pace)),
         limits,
     )
     .await;
@@ -339,9 +430,19 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
         _ => {
             c.metrics.crash("accepted", &rule);
             let started = Instant::now();
-            if let Err(e) = c.publisher.publish(&id).await {
-                c.metrics.publish_failed();
-                warn!(crash_id = %id, "publishing failed (reprocess --missing will find it): {e}");
+            // The crash is saved: a publish that fails or hangs is logged
+            // and healed later by `reprocess --missing`, not waited out.
+            let limit = Duration::from_secs(5);
+            match tokio::time::timeout(limit, c.publisher.publish(&id)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    c.metrics.publish_failed();
+                    warn!(crash_id = %id, "publishing failed (reprocess --missing will find it): {e}");
+                }
+                Err(_) => {
+                    c.metrics.publish_failed();
+                    warn!(crash_id = %id, "publishing took over 5 s, given up (reprocess --missing will find it)");
+                }
             }
             c.metrics.publish_time(started.elapsed());
         }
@@ -402,19 +503,41 @@ fn raw_crash(
     annotations
 }
 
-async fn heartbeat(State(c): State<Arc<Collector>>) -> Response {
+/// How long a storage probe (the heartbeat's) may take.
+const PROBE_LIMIT: Duration = Duration::from_secs(5);
+
+/// Writes and deletes a `heartbeat/` object: whether storage takes writes now.
+pub async fn probe_storage(storage: &CrashStorage) -> Result<(), String> {
     let key = format!("heartbeat/{}", uuid::Uuid::new_v4().simple());
-    let mut errors = Vec::new();
-    let objects = c.storage.objects();
-    match objects.put(&key, Bytes::from_static(b"ok")).await {
-        Ok(()) => {
-            let _ = objects.delete(&key).await;
+    let objects = storage.objects();
+    match tokio::time::timeout(PROBE_LIMIT, objects.put(&key, Bytes::from_static(b"ok"))).await {
+        Ok(Ok(())) => {
+            let _ = tokio::time::timeout(PROBE_LIMIT, objects.delete(&key)).await;
+            Ok(())
         }
-        Err(e) => errors.push(format!("storage is not writable: {e}")),
+        Ok(Err(e)) => Err(format!("storage is not writable: {e}")),
+        Err(_) => Err(format!(
+            "storage is unavailable: no answer in {}s",
+            PROBE_LIMIT.as_secs()
+        )),
+    }
+}
+
+async fn heartbeat(State(c): State<Arc<Collector>>) -> Response {
+    let mut errors = Vec::new();
+    // A load balancer asks often and waits little: each check has 5 s.
+    let limit = PROBE_LIMIT;
+    if let Err(e) = probe_storage(&c.storage).await {
+        errors.push(e);
     }
     if let Some(queue) = &c.queue {
-        if let Err(e) = queue.backlog(crate::queue::QueueName::Standard).await {
-            errors.push(format!("queue is not reachable: {e}"));
+        match tokio::time::timeout(limit, queue.backlog(crate::queue::QueueName::Standard)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => errors.push(format!("queue is not reachable: {e}")),
+            Err(_) => errors.push(format!(
+                "queue is unavailable: no answer in {}s",
+                limit.as_secs()
+            )),
         }
     }
     let status = if errors.is_empty() {

@@ -1,21 +1,29 @@
 //! Processing stored crashes: one at a time ([`process_stored_crash`]) and
 //! as a long-running queue worker ([`QueueWorker`]).
 //!
-//! The worker pulls a batch (priority, standard, reprocessing), processes
-//! each crash, saves its processed crash and only then acks. A message
-//! delivered more than `queue.max_deliveries` times is dead-lettered, never
-//! processed again; the literal `test` message is acked and dropped; a
-//! crash with no raw crash is acked and logged (retrying cannot help); a
-//! storage failure gives the message back for a later try. On shutdown the
-//! batch in hand is finished and acked before the worker returns.
+//! The worker keeps `jobs` crashes in flight at all times: as one finishes,
+//! the next is pulled (priority, standard, reprocessing), so one slow crash
+//! never idles the other job slots. Each crash is processed, its processed
+//! crash saved (and indexed), and only then acked. A message delivered more
+//! than `queue.max_deliveries` times is dead-lettered, never processed
+//! again; the literal `test` message is acked and dropped; a crash with no
+//! raw crash is acked and logged (retrying cannot help).
+//!
+//! Failures are told apart by what they say about the crash. A transient
+//! one (storage or index unreachable, a timeout, a 5xx, a full disk) says
+//! nothing: the message is given back with a delay that grows while the
+//! outage lasts, without counting the delivery, and the worker waits before
+//! pulling more; the outage is logged when it starts and when it ends, not
+//! once per crash. Any other failure gives the message back at once and
+//! counts towards dead-lettering. On shutdown the crashes in hand are
+//! finished and acked before the worker returns.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use serde_json::Value;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::supervisor::Pool;
 use super::ProcessedCrash;
@@ -53,26 +61,59 @@ impl Ruleset {
     }
 }
 
+/// Why a stored crash could not be processed.
+#[derive(Debug, thiserror::Error)]
+pub enum CrashError {
+    /// Reading or saving failed.
+    #[error("{what}: {source}")]
+    Storage {
+        what: &'static str,
+        source: StorageError,
+    },
+    /// The processing task itself failed (a bug, reported as such).
+    #[error("a processing task failed: {0}")]
+    Task(String),
+}
+
+impl CrashError {
+    /// The crash (its raw crash) is not in storage.
+    pub fn is_missing(&self) -> bool {
+        matches!(self, CrashError::Storage { source, .. } if source.is_not_found())
+    }
+
+    /// The failure may pass by itself and says nothing about the crash.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, CrashError::Storage { source, .. } if source.is_transient())
+    }
+}
+
+fn storage(what: &'static str) -> impl FnOnce(StorageError) -> CrashError {
+    move |source| CrashError::Storage { what, source }
+}
+
 /// One stored crash: read, process (or re-sign), save.
 pub async fn process_stored_crash(
     id: CrashId,
     ruleset: Ruleset,
     pool: Arc<Pool>,
-    storage: &CrashStorage,
-) -> anyhow::Result<ProcessedCrash> {
+    storage_: &CrashStorage,
+) -> Result<ProcessedCrash, CrashError> {
     let pc = match ruleset {
         Ruleset::Default => {
-            let raw = storage
+            let raw = storage_
                 .get_raw_crash(&id)
                 .await
-                .context("reading the raw crash")?;
-            // A crash whose dumps cannot be read is still processed: without them.
-            let dumps = match storage.get_dumps(&id).await {
+                .map_err(storage("reading the raw crash"))?;
+            // Dumps that are missing or unreadable as stored are processed
+            // without (the processed crash says so); a storage fault is not
+            // a fact about the crash, and is passed on to be retried.
+            let dumps = match storage_.get_dumps(&id).await {
                 Ok(d) => d,
-                Err(e) => {
-                    error!(crash_id = %id, "reading dumps: {e}");
+                Err(e) if e.is_not_found() || matches!(e, StorageError::Malformed { .. }) => {
+                    error!(crash_id = %id, "reading dumps: {e}; processing without them");
                     Dumps::new()
                 }
+                Err(e) => return Err(storage("reading the dumps")(e)),
             };
             let worker_id = id.clone();
             let worker_pool = pool.clone();
@@ -80,33 +121,30 @@ pub async fn process_stored_crash(
                 worker_pool.process(Some(&worker_id), &raw, &dumps)
             })
             .await
-            .context("a processing task failed")?;
+            .map_err(|e| CrashError::Task(e.to_string()))?;
             // Reprocessing keeps the history of earlier runs.
-            if let Ok(previous) = storage.get_processed_crash(&id).await {
-                super::archive_history(&mut pc, &previous);
+            match storage_.get_processed_crash(&id).await {
+                Ok(previous) => super::archive_history(&mut pc, &previous),
+                Err(e) if e.is_transient() => {
+                    return Err(storage("reading the previous processed crash")(e))
+                }
+                Err(_) => {}
             }
             pc
         }
         Ruleset::RegenerateSignature => {
-            let previous = storage
+            let previous = storage_
                 .get_processed_crash(&id)
                 .await
-                .context("reading the processed crash")?;
+                .map_err(storage("reading the processed crash"))?;
             pool.local().regenerate_signature(&previous)
         }
     };
-    storage
+    storage_
         .save_processed_crash(&id, &pc)
         .await
-        .context("saving the processed crash")?;
+        .map_err(storage("saving the processed crash"))?;
     Ok(pc)
-}
-
-fn is_missing(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<StorageError>()
-            .is_some_and(StorageError::is_not_found)
-    })
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -186,6 +224,7 @@ pub struct QueueWorker {
     /// Where processed crashes are indexed after they are saved and before
     /// they are acked (`--index`), if anywhere.
     pub index: Option<Arc<dyn crate::search::SearchIndex>>,
+    outage: Mutex<Outage>,
 }
 
 /// What happened to one message, for the worker's output line.
@@ -195,6 +234,33 @@ pub struct Handled {
     pub outcome: &'static str,
     pub signature: Option<String>,
 }
+
+/// A dependency (storage, index, queue) failing in a way that can pass.
+#[derive(Debug)]
+struct Outage {
+    since: Option<Instant>,
+    /// Messages given back during this outage.
+    given_back: u64,
+    backoff: Backoff,
+    /// No pulls before this.
+    paused_until: Option<Instant>,
+}
+
+/// How long the first give-back waits; doubling up to [`MAX_RETRY_DELAY`].
+const FIRST_RETRY_DELAY: Duration = Duration::from_secs(1);
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+/// Saved crashes wait at most this long for their batch to be indexed and acked.
+const MAX_ACK_WAIT: Duration = Duration::from_secs(1);
+
+type InFlight<'a> = futures::stream::FuturesUnordered<
+    std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = (Delivery, Handled, Option<ProcessedCrash>)>
+                + Send
+                + 'a,
+        >,
+    >,
+>;
 
 impl QueueWorker {
     /// A worker with the queue and processing settings of `settings`.
@@ -207,94 +273,185 @@ impl QueueWorker {
         index: Option<Arc<dyn crate::search::SearchIndex>>,
     ) -> QueueWorker {
         let q = &settings.queue;
+        let lease = Duration::from_secs(q.lease_secs.max(1));
         QueueWorker {
             queue,
             pool,
             storage,
             jobs: super::jobs(&settings.process),
-            lease: Duration::from_secs(q.lease_secs.max(1)),
+            lease,
             max_deliveries: q.max_deliveries,
             poll: Duration::from_millis(q.poll_interval_ms.max(10)),
             metrics,
             index,
+            outage: Mutex::new(Outage {
+                since: None,
+                given_back: 0,
+                backoff: Backoff::new(Policy {
+                    attempts: u32::MAX,
+                    base_delay: FIRST_RETRY_DELAY,
+                    // A give-back must come back within the lease (Redis).
+                    max_delay: MAX_RETRY_DELAY.min(lease / 2),
+                    deadline: Duration::MAX,
+                }),
+                paused_until: None,
+            }),
         }
     }
 
-    /// Works until `stop` is set, then finishes the batch in hand. Each
+    /// Records a transient failure: the first of an outage is logged, and
+    /// the delay before the message (and the next pull) comes back grows.
+    fn transient(&self, what: &str, e: &dyn std::fmt::Display) -> Duration {
+        let Ok(mut o) = self.outage.lock() else {
+            return FIRST_RETRY_DELAY;
+        };
+        if o.since.is_none() {
+            warn!("{what} is unavailable ({e}); crashes are given back and retried, not failed");
+            o.since = Some(Instant::now());
+        }
+        o.given_back += 1;
+        // At least a second: the bound doubles, the delay is jittered under it.
+        let delay = o.backoff.next_delay().max(FIRST_RETRY_DELAY);
+        o.paused_until = Some(Instant::now() + delay);
+        delay
+    }
+
+    /// Records a success: an outage in progress is over.
+    fn healthy(&self) {
+        let Ok(mut o) = self.outage.lock() else {
+            return;
+        };
+        if let Some(since) = o.since.take() {
+            info!(
+                outage_secs = since.elapsed().as_secs(),
+                given_back = o.given_back,
+                "dependencies are available again"
+            );
+            o.given_back = 0;
+            o.backoff.reset();
+            o.paused_until = None;
+        }
+    }
+
+    fn paused_for(&self) -> Option<Duration> {
+        let o = self.outage.lock().ok()?;
+        o.paused_until
+            .and_then(|t| t.checked_duration_since(Instant::now()))
+    }
+
+    /// Works until `stop` is set, then finishes the crashes in hand. Each
     /// handled message is passed to `report`.
     pub async fn run(&self, stop: Arc<AtomicBool>, report: impl Fn(Handled)) -> anyhow::Result<()> {
-        let mut backoff = Backoff::new(Policy {
+        let mut in_flight: InFlight<'_> = futures::stream::FuturesUnordered::new();
+        // Saved crashes waiting to be indexed and acked together.
+        let mut saved: Vec<(Delivery, ProcessedCrash)> = Vec::new();
+        let mut oldest_saved: Option<Instant> = None;
+        let mut pull_backoff = Backoff::new(Policy {
             attempts: u32::MAX,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(10),
             deadline: Duration::MAX,
         });
-        while !stop.load(Ordering::SeqCst) {
-            let batch = match self.queue.pull(self.jobs, self.lease).await {
-                Ok(batch) => {
-                    backoff.reset();
-                    batch
+        let mut pull_failing = false;
+        loop {
+            let stopping = stop.load(Ordering::SeqCst);
+            let mut wait = self.poll;
+            if !stopping && in_flight.len() < self.jobs {
+                match self.paused_for() {
+                    Some(pause) => wait = pause,
+                    None => {
+                        match self
+                            .queue
+                            .pull(self.jobs - in_flight.len(), self.lease)
+                            .await
+                        {
+                            Ok(batch) => {
+                                if pull_failing {
+                                    info!("the queue is reachable again");
+                                    pull_failing = false;
+                                }
+                                pull_backoff.reset();
+                                for d in batch {
+                                    in_flight.push(Box::pin(async move {
+                                        let (h, pc) = self.handle(&d).await;
+                                        (d, h, pc)
+                                    }));
+                                }
+                            }
+                            Err(e) => {
+                                wait = pull_backoff.next_delay();
+                                if !pull_failing {
+                                    warn!("pulling from the queue failed, retrying until it answers: {e}");
+                                    pull_failing = true;
+                                }
+                            }
+                        }
+                    }
                 }
-                Err(e) => {
-                    let wait = backoff.next_delay();
-                    warn!("pulling from the queue failed (retrying in {wait:?}): {e}");
-                    tokio::time::sleep(wait).await;
-                    continue;
+            }
+            let flush_due = !saved.is_empty()
+                && (saved.len() >= self.jobs
+                    || in_flight.is_empty()
+                    || oldest_saved.is_some_and(|t| t.elapsed() >= MAX_ACK_WAIT));
+            if flush_due {
+                self.index_then_ack(std::mem::take(&mut saved)).await;
+                oldest_saved = None;
+            }
+            if in_flight.is_empty() {
+                if stopping {
+                    break;
                 }
-            };
-            if batch.is_empty() {
-                tokio::time::sleep(self.poll).await;
+                tokio::time::sleep(wait).await;
                 continue;
             }
-            let handled = futures::future::join_all(batch.iter().map(|d| self.handle(d))).await;
-            let mut saved = Vec::new();
-            for (d, (h, pc)) in batch.iter().zip(handled) {
+            // Wait for a crash to finish, or for the time to pull again.
+            let next = if in_flight.len() < self.jobs && !stopping {
+                match tokio::time::timeout(wait, futures::StreamExt::next(&mut in_flight)).await {
+                    Ok(next) => next,
+                    Err(_) => continue,
+                }
+            } else {
+                futures::StreamExt::next(&mut in_flight).await
+            };
+            if let Some((d, h, pc)) = next {
+                report(h);
                 if let Some(pc) = pc {
                     saved.push((d, pc));
+                    oldest_saved.get_or_insert_with(Instant::now);
                 }
-                report(h);
             }
-            self.index_then_ack(saved).await;
         }
         Ok(())
     }
 
-    /// Indexes the saved crashes of a batch (one bulk request and one
-    /// commit), then acks them; if indexing fails they are given back, to
-    /// be processed and indexed again.
-    async fn index_then_ack(&self, saved: Vec<(&Delivery, ProcessedCrash)>) {
-        let indexed = match &self.index {
-            None => true,
-            Some(index) if !saved.is_empty() => {
-                let docs: Vec<crate::search::Document> = saved
-                    .iter()
-                    .filter_map(|(_, pc)| crate::search::Document::from_processed(pc).ok())
-                    .collect();
-                let result = match index.upsert(docs).await {
-                    Ok(rejected) => index.commit().await.map(|()| rejected),
-                    Err(e) => Err(e),
-                };
-                match result {
-                    Ok(rejected) => {
-                        for r in rejected {
-                            // A document the index refuses will never fit: acked, logged.
-                            error!(crash_id = %r.id, "the index refused the crash: {}", r.reason);
-                        }
-                        true
-                    }
-                    Err(e) => {
-                        warn!("indexing failed, the crashes will be processed again: {e}");
-                        false
+    /// Indexes saved crashes (one bulk request and one commit), then acks
+    /// them; if the index is unavailable they are given back, to be
+    /// processed and indexed again.
+    async fn index_then_ack(&self, saved: Vec<(Delivery, ProcessedCrash)>) {
+        let mut give_back = None;
+        if let (Some(index), false) = (&self.index, saved.is_empty()) {
+            let docs: Vec<crate::search::Document> = saved
+                .iter()
+                .filter_map(|(_, pc)| crate::search::Document::from_processed(pc).ok())
+                .collect();
+            let result = match index.upsert(docs).await {
+                Ok(rejected) => index.commit().await.map(|()| rejected),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(rejected) => {
+                    for r in rejected {
+                        // A document the index refuses will never fit: acked, logged.
+                        error!(crash_id = %r.id, "the index refused the crash: {}", r.reason);
                     }
                 }
+                Err(e) => give_back = Some(self.transient("the search index", &e)),
             }
-            Some(_) => true,
-        };
-        for (d, _) in saved {
-            let result = if indexed {
-                self.queue.ack(d).await
-            } else {
-                self.queue.nack(d).await
+        }
+        for (d, _) in &saved {
+            let result = match give_back {
+                None => self.queue.ack(d).await,
+                Some(delay) => self.queue.retry_later(d, delay, self.lease).await,
             };
             if let Err(e) = result {
                 // The crash is saved; a redelivery only processes it again.
@@ -338,6 +495,7 @@ impl QueueWorker {
         let ruleset = Ruleset::from_message(message.ruleset.as_deref());
         match process_stored_crash(id.clone(), ruleset, self.pool.clone(), &self.storage).await {
             Ok(pc) => {
+                self.healthy();
                 observe(&self.metrics.latency, started.elapsed());
                 let ok = pc.get("success") == Some(&Value::Bool(true));
                 let signature = pc
@@ -348,13 +506,22 @@ impl QueueWorker {
                 let (h, _) = done(if ok { "processed" } else { "failed" }, Some(id), signature);
                 (h, Some(pc))
             }
-            Err(e) if is_missing(&e) => {
-                warn!(crash_id = %id, "no such crash in storage ({e:#}); acked, not retried");
+            Err(e) if e.is_missing() => {
+                self.healthy();
+                warn!(crash_id = %id, "no such crash in storage ({e}); acked, not retried");
                 let _ = self.queue.ack(d).await;
                 done("missing", Some(id), None)
             }
+            Err(e) if e.is_transient() => {
+                let delay = self.transient("storage", &e);
+                debug!(crash_id = %id, delay_ms = delay.as_millis() as u64, "given back: {e}");
+                if let Err(qe) = self.queue.retry_later(d, delay, self.lease).await {
+                    warn!(crash_id = %id, "giving the message back failed (its lease will): {qe}");
+                }
+                done("retry", Some(id), None)
+            }
             Err(e) => {
-                error!(crash_id = %id, "processing failed, will be retried: {e:#}");
+                error!(crash_id = %id, "processing failed, will be retried: {e}");
                 let _ = self.queue.nack(d).await;
                 done("retry", Some(id), None)
             }

@@ -87,6 +87,29 @@ pub(super) async fn nack_gives_back_at_once(open: Opener) {
     assert_eq!(again[0].message().unwrap(), m);
 }
 
+pub(super) async fn retry_later_waits_and_does_not_count(open: Opener) {
+    let q = open().await;
+    let m = message();
+    let lease = Duration::from_secs(60);
+    publish(&*q, QueueName::Standard, &m).await.unwrap();
+    let mut got = q.pull(1, lease).await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].deliveries, 1, "a retry later is not a delivery");
+        q.retry_later(&got[0], Duration::from_millis(300), lease)
+            .await
+            .unwrap();
+        assert!(
+            q.pull(1, lease).await.unwrap().is_empty(),
+            "not before the delay"
+        );
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        got = q.pull(1, lease).await.unwrap();
+    }
+    assert_eq!(got[0].message().unwrap(), m);
+    q.ack(&got[0]).await.unwrap();
+}
+
 pub(super) async fn dead_letter_after_repeated_deliveries(open: Opener) {
     let q = open().await;
     let m = message();
@@ -190,6 +213,7 @@ conformance!(
     lease_expiry_and_redelivery,
     ack_is_final_and_idempotent,
     nack_gives_back_at_once,
+    retry_later_waits_and_does_not_count,
     dead_letter_after_repeated_deliveries,
     concurrent_consumers_never_share_a_live_lease,
     the_test_message_is_recognised,

@@ -120,8 +120,32 @@ pub enum QueueError {
     InvalidUrl { url: String, message: String },
     #[error("queue I/O: {0}")]
     Io(#[from] std::io::Error),
-    #[error("redis: {0}")]
-    Redis(String),
+    /// A Redis failure; `transient` when the server could not be reached
+    /// or did not answer (a restart, a network fault), so trying again
+    /// later can succeed.
+    #[error("redis: {message}")]
+    Redis { message: String, transient: bool },
+}
+
+impl QueueError {
+    /// Whether the failure may pass by itself (see [`QueueError::Redis`]).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            QueueError::Redis { transient, .. } => *transient,
+            QueueError::Io(e) => matches!(
+                e.kind(),
+                std::io::ErrorKind::TimedOut
+                    | std::io::ErrorKind::Interrupted
+                    | std::io::ErrorKind::StorageFull
+            ),
+            QueueError::InvalidUrl { .. } => false,
+        }
+    }
+
+    /// Whether the queue's location itself is wrong (exit status 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, QueueError::InvalidUrl { .. })
+    }
 }
 
 pub type Result<T, E = QueueError> = std::result::Result<T, E>;
@@ -140,6 +164,16 @@ pub trait Queue: Send + Sync + fmt::Debug {
     async fn ack(&self, delivery: &Delivery) -> Result<()>;
     /// Gives a message back for redelivery now.
     async fn nack(&self, delivery: &Delivery) -> Result<()>;
+    /// Gives a message back for redelivery after `delay` (at most the
+    /// `lease` its consumers use), without counting this delivery: for a
+    /// failure that says nothing about the crash (a storage outage), so
+    /// that waiting it out never dead-letters a healthy crash.
+    async fn retry_later(
+        &self,
+        delivery: &Delivery,
+        delay: Duration,
+        lease: Duration,
+    ) -> Result<()>;
     /// Moves a message to the dead-letter list (and acks it).
     async fn dead_letter(&self, delivery: &Delivery, reason: &str) -> Result<()>;
     /// Messages waiting or leased in a queue.

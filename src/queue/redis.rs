@@ -37,7 +37,46 @@ impl std::fmt::Debug for RedisQueue {
 }
 
 fn redis_err(e: redis::RedisError) -> QueueError {
-    QueueError::Redis(e.to_string())
+    let transient = e.is_io_error()
+        || e.is_timeout()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || matches!(e.code(), Some("LOADING" | "TRYAGAIN" | "MASTERDOWN"));
+    QueueError::Redis {
+        message: e.to_string(),
+        transient,
+    }
+}
+
+/// Acks and give-backs are idempotent, so they are retried through a
+/// passing fault (a restart, a failover) for up to this long; the rest are
+/// not, and their callers decide.
+const IDEMPOTENT_RETRY: Duration = Duration::from_secs(30);
+
+/// Runs an idempotent command until it succeeds, fails for good, or
+/// [`IDEMPOTENT_RETRY`] has passed.
+async fn idempotent<T, F, Fut>(attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = attempt;
+    crate::retry::run(
+        crate::retry::Policy::with_deadline(IDEMPOTENT_RETRY),
+        || {
+            let fut = attempt();
+            async move {
+                fut.await.map_err(|e| {
+                    if e.is_transient() {
+                        crate::retry::Verdict::Retry(e, None)
+                    } else {
+                        crate::retry::Verdict::Fail(e)
+                    }
+                })
+            }
+        },
+    )
+    .await
 }
 
 impl RedisQueue {
@@ -187,33 +226,68 @@ impl Queue for RedisQueue {
 
     async fn ack(&self, delivery: &Delivery) -> Result<()> {
         let key = self.key(delivery.queue);
-        let mut conn = self.conn.clone();
-        let _: i64 = conn
-            .xack(&key, GROUP, &[&delivery.receipt])
-            .await
-            .map_err(redis_err)?;
-        let _: i64 = conn
-            .xdel(&key, &[&delivery.receipt])
-            .await
-            .map_err(redis_err)?;
-        Ok(())
+        idempotent(|| async {
+            let mut conn = self.conn.clone();
+            let _: i64 = conn
+                .xack(&key, GROUP, &[&delivery.receipt])
+                .await
+                .map_err(redis_err)?;
+            let _: i64 = conn
+                .xdel(&key, &[&delivery.receipt])
+                .await
+                .map_err(redis_err)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn nack(&self, delivery: &Delivery) -> Result<()> {
         // Make it look long idle, so the next XAUTOCLAIM takes it at once.
-        let _: Value = redis::cmd("XCLAIM")
-            .arg(self.key(delivery.queue))
-            .arg(GROUP)
-            .arg(&self.consumer)
-            .arg(0)
-            .arg(&delivery.receipt)
-            .arg("IDLE")
-            .arg(u32::MAX)
-            .arg("JUSTID")
-            .query_async(&mut self.conn.clone())
-            .await
-            .map_err(redis_err)?;
-        Ok(())
+        idempotent(|| async {
+            let _: Value = redis::cmd("XCLAIM")
+                .arg(self.key(delivery.queue))
+                .arg(GROUP)
+                .arg(&self.consumer)
+                .arg(0)
+                .arg(&delivery.receipt)
+                .arg("IDLE")
+                .arg(u32::MAX)
+                .arg("JUSTID")
+                .query_async(&mut self.conn.clone())
+                .await
+                .map_err(redis_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn retry_later(
+        &self,
+        delivery: &Delivery,
+        delay: Duration,
+        lease: Duration,
+    ) -> Result<()> {
+        // Idle for lease - delay: XAUTOCLAIM (lease as minimum idle) takes
+        // it again after `delay`. RETRYCOUNT undoes this delivery's count.
+        let idle = lease.saturating_sub(delay).as_millis() as u64;
+        idempotent(|| async {
+            let _: Value = redis::cmd("XCLAIM")
+                .arg(self.key(delivery.queue))
+                .arg(GROUP)
+                .arg(&self.consumer)
+                .arg(0)
+                .arg(&delivery.receipt)
+                .arg("IDLE")
+                .arg(idle)
+                .arg("RETRYCOUNT")
+                .arg(delivery.deliveries.saturating_sub(1))
+                .arg("JUSTID")
+                .query_async(&mut self.conn.clone())
+                .await
+                .map_err(redis_err)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn dead_letter(&self, delivery: &Delivery, reason: &str) -> Result<()> {

@@ -179,6 +179,29 @@ impl Queue for Spool {
         }
     }
 
+    async fn retry_later(
+        &self,
+        delivery: &Delivery,
+        delay: Duration,
+        _lease: Duration,
+    ) -> Result<()> {
+        // Back to `claimed/` with this delivery uncounted and a lease that
+        // ends after `delay`: the next pull after that returns it to ready/.
+        let path = Path::new(&delivery.receipt);
+        let Some((base, n, _)) = path.file_name().and_then(|n| n.to_str()).and_then(parse) else {
+            return Ok(());
+        };
+        let expiry = now_ms() + delay.as_millis();
+        let target = self
+            .dir(delivery.queue, "claimed")
+            .join(format!("{base}~{}~{expiry}", n.saturating_sub(1)));
+        match fs::rename(path, target) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn dead_letter(&self, delivery: &Delivery, reason: &str) -> Result<()> {
         let dead = self.root.join("dead");
         let base = Path::new(&delivery.receipt)

@@ -225,6 +225,10 @@ impl ObjectStore for FailAfter {
     async fn delete(&self, key: &str) -> Result<()> {
         self.inner.delete(key).await
     }
+    async fn top_level(&self) -> Result<Vec<String>> {
+        self.inner.top_level().await
+    }
+
     fn location(&self) -> String {
         self.inner.location()
     }
@@ -297,6 +301,58 @@ pub(super) async fn malformed_objects_are_reported(s: &CrashStorage) {
     ));
 }
 
+pub(super) async fn the_layout_check_knows_crash_storage_from_something_else(s: &CrashStorage) {
+    s.check_layout()
+        .await
+        .expect("an empty storage is a new one");
+    let id = new_id(day(26));
+    s.save_raw_crash(&id, &raw_crash(&id), &dumps(&[]))
+        .await
+        .unwrap();
+    s.check_layout().await.expect("crash data in the v1 layout");
+    s.objects()
+        .put("photos/cat.jpg", Bytes::from_static(b"jpeg"))
+        .await
+        .unwrap();
+    s.check_layout()
+        .await
+        .expect("v1 beside other things is fine");
+    let only_foreign = CrashStorage::new(std::sync::Arc::new(Prefixed(s.objects().clone())));
+    let err = only_foreign.check_layout().await.unwrap_err();
+    assert!(matches!(err, StorageError::Malformed { .. }), "{err}");
+    assert!(err.to_string().contains("photos/"), "{err}");
+}
+
+/// A store that shows only what is not under `v1/`.
+#[derive(Debug)]
+struct Prefixed(std::sync::Arc<dyn ObjectStore>);
+
+#[async_trait::async_trait]
+impl ObjectStore for Prefixed {
+    async fn put(&self, key: &str, data: Bytes) -> Result<()> {
+        self.0.put(key, data).await
+    }
+    async fn get(&self, key: &str) -> Result<Bytes> {
+        self.0.get(key).await
+    }
+    async fn exists(&self, key: &str) -> Result<bool> {
+        self.0.exists(key).await
+    }
+    async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        self.0.list(prefix).await
+    }
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.0.delete(key).await
+    }
+    async fn top_level(&self) -> Result<Vec<String>> {
+        let names = self.0.top_level().await?;
+        Ok(names.into_iter().filter(|n| n != "v1/").collect())
+    }
+    fn location(&self) -> String {
+        self.0.location()
+    }
+}
+
 macro_rules! conformance {
     ($($case:ident),+ $(,)?) => {
         mod dir {
@@ -331,6 +387,7 @@ conformance!(
     raw_crash_is_written_last,
     refused_names_write_nothing,
     malformed_objects_are_reported,
+    the_layout_check_knows_crash_storage_from_something_else,
 );
 
 fn dir_storage(root: &std::path::Path) -> CrashStorage {

@@ -149,6 +149,32 @@ impl ObjectStore for DirStore {
         .await
     }
 
+    async fn top_level(&self) -> Result<Vec<String>> {
+        let root = self.root.clone();
+        let location = self.location();
+        blocking(move || {
+            let entries = match fs::read_dir(&root) {
+                Ok(entries) => entries,
+                Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                    return Err(StorageError::NotFound { key: location })
+                }
+                Err(e) => return Err(io_err("list", &location)(e)),
+            };
+            let mut names = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(io_err("list", &location))?;
+                let mut name = entry.file_name().to_string_lossy().into_owned();
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    name.push('/');
+                }
+                names.push(name);
+            }
+            names.sort();
+            Ok(names)
+        })
+        .await
+    }
+
     fn location(&self) -> String {
         self.root.display().to_string()
     }

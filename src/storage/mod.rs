@@ -113,6 +113,11 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
     async fn list(&self, prefix: &str) -> Result<Vec<String>>;
     /// Deletes `key`; deleting a missing object is not an error.
     async fn delete(&self, key: &str) -> Result<()>;
+    /// The names directly under the store's root (a directory name ends in
+    /// `/`), for checking that a store is what it should be; one request.
+    /// [`StorageError::NotFound`] when the root itself (directory, bucket)
+    /// does not exist.
+    async fn top_level(&self) -> Result<Vec<String>>;
     /// Where this store points, for messages.
     fn location(&self) -> String;
 }
@@ -159,6 +164,34 @@ impl CrashStorage {
             Arc::new(DirStore::new(url))
         };
         Ok(CrashStorage { store })
+    }
+
+    /// Checks that the store can be reached and holds crash data in the
+    /// v1 layout, or nothing yet: a worker pointed at the wrong place must
+    /// not drain a queue into "no such crash". One request.
+    pub async fn check_layout(&self) -> Result<()> {
+        let location = self.store.location();
+        let names = self.store.top_level().await.map_err(|e| match e {
+            StorageError::NotFound { .. } => StorageError::Malformed {
+                key: location.clone(),
+                message: "does not exist".into(),
+            },
+            other => other,
+        })?;
+        let foreign: Vec<&String> = names
+            .iter()
+            .filter(|n| !matches!(n.as_str(), "v1/" | "heartbeat/") && !n.starts_with('.'))
+            .collect();
+        if !names.iter().any(|n| n == "v1/") && !foreign.is_empty() {
+            return Err(StorageError::Malformed {
+                key: location,
+                message: format!(
+                    "holds no crash data in Socorro's v1 layout (found {}); is this the right storage?",
+                    foreign.iter().take(3).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The object store underneath.

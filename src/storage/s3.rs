@@ -194,6 +194,24 @@ impl ObjectStore for S3Store {
         }
     }
 
+    async fn top_level(&self) -> Result<Vec<String>> {
+        let location = self.location();
+        let prefix = (!self.prefix.is_empty()).then(|| Path::from(self.prefix.as_str()));
+        let listing = self
+            .client
+            .list_with_delimiter(prefix.as_ref())
+            .await
+            .map_err(|e| remote("list", &location, e))?;
+        let mut names: Vec<String> = listing
+            .common_prefixes
+            .iter()
+            .map(|p| format!("{}/", self.key_of(p)))
+            .chain(listing.objects.iter().map(|m| self.key_of(&m.location)))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     fn location(&self) -> String {
         if self.prefix.is_empty() {
             format!("s3://{}", self.bucket)

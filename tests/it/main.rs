@@ -3,6 +3,7 @@
 mod cli;
 mod collector;
 mod config;
+mod faults;
 mod generated;
 mod process;
 mod queue;

@@ -261,6 +261,7 @@ fn missing_crashes_are_acked_and_poison_is_dead_lettered() {
     for url in queue_urls(base.path()) {
         let tmp = tempfile::tempdir().unwrap();
         let storage = tmp.path().join("crashes");
+        std::fs::create_dir_all(&storage).unwrap();
         let missing = "aaaaaaaa-0000-4000-8000-000000261126";
         let poison = "bbbbbbbb-0000-4000-8000-000000261126";
         runtime().block_on(async {
