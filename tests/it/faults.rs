@@ -689,3 +689,210 @@ fn redis_stopped_for_10_s_while_publishing_and_pulling_heals_with_reprocess_miss
     );
     assert_healed(&storage, &redis_url, &posted);
 }
+
+/// A symbol server that accepts and never answers, until `answer` is set;
+/// then it answers every request with 404.
+fn flaky_symbol_server(answer: Arc<std::sync::atomic::AtomicBool>) -> (String, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().map_while(Result::ok) {
+            counter.fetch_add(1, Ordering::SeqCst);
+            if answer.load(Ordering::SeqCst) {
+                let mut conn = conn;
+                let _ = conn.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            } else {
+                held.push(conn);
+            }
+        }
+    });
+    (url, connections)
+}
+
+#[test]
+fn a_symbol_server_that_hangs_for_half_the_run_changes_no_crash() {
+    let answer = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (url, connections) = flaky_symbol_server(answer.clone());
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().display().to_string();
+    let extra = [
+        ("CRASHKIT_PROCESS_SYMBOLS_URLS", url.as_str()),
+        ("CRASHKIT_PROCESS_SYMBOLS_CACHE_DIR", cache_dir.as_str()),
+        ("CRASHKIT_PROCESS_SYMBOLS_TIMEOUT_SECS", "2"),
+        ("CRASHKIT_PROCESS_SYMBOLS_ERROR_TTL_SECS", "5"),
+    ];
+    let Some(p) = Pipeline::start(&extra) else {
+        return;
+    };
+    let posted = Arc::new(Posted::default());
+    let poster = post_crashes(p.collector.addr.clone(), CRASHES, posted.clone());
+    wait_for("half of the crashes", Duration::from_secs(180), || {
+        posted.answered.load(Ordering::SeqCst) >= CRASHES / 2
+    });
+    answer.store(true, Ordering::SeqCst);
+    poster.join().unwrap();
+    assert_healed(&p.storage(), &p.redis.url(), &posted);
+    // A down server costs one timeout per module per window, not one per crash.
+    let asked = connections.load(Ordering::SeqCst);
+    assert!(asked > 0, "the symbol server was asked");
+    assert!(asked < CRASHES, "{asked} requests for {CRASHES} crashes");
+}
+
+#[test]
+fn slow_drip_clients_do_not_keep_normal_ones_waiting() {
+    if !have("redis-server") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let redis = Redis::start();
+    let storage_dir = tmp.path().join("crashes");
+    let storage_url = storage_dir.display().to_string();
+    let env = pipeline_env(None, &[]);
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let collector = Server::start_with(
+        tmp.path(),
+        &storage_url,
+        &env_refs,
+        &["--queue", &redis.url()],
+    );
+    let _workers: Vec<Worker> = (0..2)
+        .map(|n| Worker::start(tmp.path(), &env, &redis.url(), &storage_url, n))
+        .collect();
+    // 64 clients that send their body at one byte a second, all at once.
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let drips: Vec<_> = (0..64)
+        .map(|_| {
+            let (addr, dropped) = (collector.addr.clone(), dropped.clone());
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(&addr).unwrap();
+                let head = format!(
+                    "POST /submit HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {}\r\nContent-Length: 100000\r\n\r\n",
+                    form()
+                );
+                s.write_all(head.as_bytes()).unwrap();
+                let started = Instant::now();
+                while started.elapsed() < Duration::from_secs(90) {
+                    if s.write_all(b"x").is_err() {
+                        dropped.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    // Normal load beside them: every crash answered at once, first try.
+    let dump = std::fs::read(repo().join("testdata/minidumps/null-write.dmp")).unwrap();
+    let body = multipart(&[
+        Part::Text("ProductName", "Alpha"),
+        Part::File("upload_file_minidump", &dump),
+    ]);
+    let posted = Arc::new(Posted::default());
+    let mut slowest = Duration::ZERO;
+    for _ in 0..CRASHES {
+        let started = Instant::now();
+        let (status, id) = try_post(&collector.addr, &body).unwrap();
+        slowest = slowest.max(started.elapsed());
+        assert_eq!(status, 200);
+        posted.ids.lock().unwrap().insert(id.unwrap(), 0);
+        posted.answered.fetch_add(1, Ordering::SeqCst);
+    }
+    assert!(
+        slowest < Duration::from_secs(5),
+        "a normal crash waited {slowest:?}"
+    );
+    for d in drips {
+        d.join().unwrap();
+    }
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        64,
+        "every slow client was dropped"
+    );
+    assert_healed(&storage_of(&storage_url, None), &redis.url(), &posted);
+}
+
+/// The directory backend on a small tmpfs that fills up: the collector
+/// answers 503 while it is full, never 200 for a crash it did not store,
+/// and takes crashes again when space returns.
+#[test]
+fn a_full_disk_is_503_never_a_lost_crash_and_heals() {
+    if !have("redis-server") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mount = tmp.path().join("small");
+    std::fs::create_dir_all(&mount).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"])
+        .arg(&mount)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root and mounts a tmpfs"
+        );
+        eprintln!("skipping: cannot mount a tmpfs (not root)");
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mount.clone());
+    let redis = Redis::start();
+    let storage_url = mount.join("crashes").display().to_string();
+    let env = pipeline_env(None, &[]);
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let collector = Server::start_with(
+        tmp.path(),
+        &storage_url,
+        &env_refs,
+        &["--queue", &redis.url()],
+    );
+    let _workers: Vec<Worker> = (0..2)
+        .map(|n| Worker::start(tmp.path(), &env, &redis.url(), &storage_url, n))
+        .collect();
+    let posted = Arc::new(Posted::default());
+    let poster = post_crashes(collector.addr.clone(), CRASHES, posted.clone());
+    wait_for("a fifth of the crashes", Duration::from_secs(120), || {
+        posted.answered.load(Ordering::SeqCst) >= CRASHES / 5
+    });
+    // Fill what is left of the disk.
+    let filler = mount.join("filler");
+    {
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 1 << 20];
+        while f.write_all(&block).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let full_at = posted.answered.load(Ordering::SeqCst);
+    wait_for(
+        "503s while the disk is full",
+        Duration::from_secs(60),
+        || {
+            posted
+                .refusals
+                .lock()
+                .unwrap()
+                .get(&503)
+                .copied()
+                .unwrap_or(0)
+                >= 20
+        },
+    );
+    let during = posted.answered.load(Ordering::SeqCst) - full_at;
+    std::fs::remove_file(&filler).unwrap();
+    poster.join().unwrap();
+    assert!(during < 20, "{during} crashes answered on a full disk");
+    assert_healed(&storage_of(&storage_url, None), &redis.url(), &posted);
+}
