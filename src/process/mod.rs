@@ -245,7 +245,7 @@ impl Processor {
         }
         pc.insert("additional_minidumps".into(), Value::Array(additional));
 
-        let signature = self.generator.generate(&pc);
+        let signature = self.generator.generate_processed(&mut pc);
         pc.insert("signature".into(), Value::from(signature.signature));
         pc.insert(
             "proto_signature".into(),
@@ -376,6 +376,7 @@ impl Processor {
         let mut json_dump = json_dump;
         let mut notes = Vec::new();
         truncate_stacks(&mut json_dump, &mut notes);
+        sort_proc_limits(&mut json_dump);
         let status = json_dump
             .get("status")
             .and_then(Value::as_str)
@@ -394,6 +395,26 @@ impl Processor {
             json_dump,
             notes,
         }
+    }
+}
+
+/// The stackwalker lists a Linux process's limits in hash-map order, which
+/// changes from run to run; sorted by name, the same dump always gives the
+/// same processed crash.
+fn sort_proc_limits(json_dump: &mut Value) {
+    if let Some(limits) = json_dump
+        .pointer_mut("/proc_limits/limits")
+        .and_then(Value::as_array_mut)
+    {
+        limits.sort_by(|a, b| {
+            let name = |v: &Value| {
+                v.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            name(a).cmp(&name(b))
+        });
     }
 }
 

@@ -59,6 +59,32 @@ impl Generator {
         }
     }
 
+    /// The signature of a processed crash being built: like
+    /// [`Generator::generate`], but its threads (most of its size) are
+    /// lent to the rules and put back, not copied.
+    pub fn generate_processed(&self, processed: &mut Map<String, Value>) -> Signature {
+        let Some(Value::Object(json_dump)) = processed.get_mut("json_dump") else {
+            return self.generate(processed);
+        };
+        let threads = json_dump.remove("threads");
+        let mut data = crash_data_without_threads(processed);
+        let had_threads = threads.is_some();
+        data.insert("threads".into(), threads.unwrap_or(Value::Null));
+        let state = rules::run(&self.lists, &data);
+        if let (true, Some(Value::Object(json_dump)), Some(threads)) = (
+            had_threads,
+            processed.get_mut("json_dump"),
+            data.remove("threads"),
+        ) {
+            json_dump.insert("threads".into(), threads);
+        }
+        Signature {
+            signature: state.signature,
+            proto_signature: state.proto_signature,
+            notes: state.notes,
+        }
+    }
+
     /// The signature of `crash`: a processed crash (recognised by its
     /// `json_dump`) or siggen's crash-data shape.
     pub fn generate(&self, crash: &Map<String, Value>) -> Signature {
@@ -78,8 +104,30 @@ impl Generator {
 /// Socorro's `convert_to_crash_data`: the fields of a processed crash that
 /// signature generation reads, in siggen's crash-data shape.
 pub fn crash_data_from_processed(processed: &Map<String, Value>) -> Map<String, Value> {
-    let root = Value::Object(processed.clone());
-    let field = |path: &str| pyval::glom(&root, path).cloned().unwrap_or(Value::Null);
+    let mut data = crash_data_without_threads(processed);
+    if let Some(threads) = glom_map(processed, "json_dump.threads") {
+        data.insert("threads".into(), threads.clone());
+    }
+    data
+}
+
+/// A glom path looked up from a map (the processed crash), not a value,
+/// so the crash is never copied to be searched.
+fn glom_map<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let (first, rest) = path
+        .split_once('.')
+        .map_or((path, None), |(f, r)| (f, Some(r)));
+    let value = map.get(first)?;
+    match rest {
+        Some(rest) => pyval::glom(value, rest),
+        None => Some(value),
+    }
+}
+
+/// [`crash_data_from_processed`] but for `threads`, which the caller
+/// supplies (`Null` when the processed crash has a `json_dump`).
+fn crash_data_without_threads(processed: &Map<String, Value>) -> Map<String, Value> {
+    let field = |path: &str| glom_map(processed, path).cloned().unwrap_or(Value::Null);
     let mut data = Map::new();
     data.insert("hang".into(), field("hang"));
     let oom = match pyval::to_int(&field("oom_allocation_size")) {
@@ -99,13 +147,13 @@ pub fn crash_data_from_processed(processed: &Map<String, Value>) -> Map<String, 
     }
     data.insert(
         "additional_minidumps".into(),
-        pyval::glom(&root, "additional_minidumps")
+        glom_map(processed, "additional_minidumps")
             .cloned()
             .unwrap_or(Value::Array(Vec::new())),
     );
     data.insert(
         "original_signature".into(),
-        pyval::glom(&root, "signature")
+        glom_map(processed, "signature")
             .cloned()
             .unwrap_or(Value::from("")),
     );
@@ -115,7 +163,7 @@ pub fn crash_data_from_processed(processed: &Map<String, Value>) -> Map<String, 
             field("json_dump.crash_info.crashing_thread"),
         );
         data.insert("reason".into(), field("json_dump.crash_info.type"));
-        data.insert("threads".into(), field("json_dump.threads"));
+        data.insert("threads".into(), Value::Null);
         data.insert("os".into(), field("json_dump.system_info.os"));
     }
     for key in ["java_exception", "java_stack_trace"] {
@@ -124,4 +172,45 @@ pub fn crash_data_from_processed(processed: &Map<String, Value>) -> Map<String, 
         }
     }
     data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// Lending the threads gives the same signature as copying them, and
+    /// leaves the processed crash as it was, on every processed crash of
+    /// the agreement corpus.
+    #[test]
+    fn signing_in_place_equals_signing_a_copy() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/signature/corpus.jsonl.gz"
+        );
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        let generator = Generator::builtin();
+        let mut checked = 0;
+        for line in text.lines() {
+            let Ok(Value::Object(pc)) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            if !pc.contains_key("json_dump") {
+                continue;
+            }
+            let copied = generator.generate(&pc);
+            let mut lent = pc.clone();
+            let in_place = generator.generate_processed(&mut lent);
+            assert_eq!(lent, pc, "the crash is given back whole");
+            assert_eq!(
+                (in_place.signature, in_place.proto_signature, in_place.notes),
+                (copied.signature, copied.proto_signature, copied.notes)
+            );
+            checked += 1;
+        }
+        assert!(checked > 500, "{checked} processed crashes");
+    }
 }

@@ -787,3 +787,46 @@ fn a_hanging_symbol_server_costs_one_timeout_per_module_per_window() {
         "within the window nothing is asked again"
     );
 }
+
+/// The processed crash of every testdata dump, byte for byte (`json_dump`
+/// included; only the two processing times are blanked): a change to the
+/// processed-crash format shows here, and is either undone or documented
+/// with a new schema version. The whole outputs are written under
+/// target/processed-crashes/ for a person to diff.
+#[test]
+fn the_processed_crash_of_every_dump_is_stable() {
+    use sha2::Digest;
+    let tmp = tempfile::tempdir().unwrap();
+    let keep = repo().join("target/processed-crashes");
+    std::fs::create_dir_all(&keep).unwrap();
+    let times = regex::Regex::new(r#""(started|completed)_datetime":"[^"]*""#).unwrap();
+    let mut summary = String::new();
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("testdata/minidumps"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let out = process(
+            tmp.path(),
+            &[
+                &dump(&name),
+                "--symbols-path",
+                &symbols(),
+                "--format",
+                "json",
+            ],
+        );
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{name}: {}",
+            stderr(&out)
+        );
+        let text = stdout(&out).replace(&repo().display().to_string(), "[REPO]");
+        let text = times.replace_all(&text, r#""${1}_datetime":"[TIME]""#);
+        std::fs::write(keep.join(format!("{name}.json")), text.as_bytes()).unwrap();
+        let digest = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+        summary.push_str(&format!("{name}: {} bytes, sha256 {digest}\n", text.len()));
+    }
+    insta::assert_snapshot!("processed_crashes", summary);
+}
