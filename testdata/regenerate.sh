@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 command -v dump_syms >/dev/null || cargo install dump_syms --locked
 (cd crashhelper && cargo build --release)
 bin=crashhelper/target/release/crashhelper
-modes="null-write abort panic stack-overflow illegal-instruction divide-by-zero thread-null-write"
+modes="null-write abort panic stack-overflow illegal-instruction divide-by-zero thread-null-write many-threads"
 rm -rf minidumps symbols
 mkdir -p minidumps symbols
 for mode in $modes; do

@@ -76,6 +76,11 @@ fn every_real_crash_is_signed_in_its_own_function() {
             "crashhelper::crash_null_write",
             "SIGSEGV",
         ),
+        (
+            "many-threads.dmp",
+            "crashhelper::crash_null_write",
+            "SIGSEGV",
+        ),
     ] {
         let out = process(
             tmp.path(),

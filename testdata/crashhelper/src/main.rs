@@ -15,14 +15,14 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-const MODES: [&str; 7] = [
+const MODES: [&str; 8] = [
     "null-write",
     "abort",
     "panic",
     "stack-overflow",
     "illegal-instruction",
     "divide-by-zero",
-    "thread-null-write",
+    "thread-null-write", "many-threads",
 ];
 
 #[inline(never)]
@@ -172,10 +172,42 @@ fn main() {
         "illegal-instruction" => crash_illegal_instruction(),
         "divide-by-zero" => crash_divide_by_zero(),
         "thread-null-write" => crash_on_secondary_thread(),
+        "many-threads" => crash_with_many_threads(),
         _ => unreachable!("mode checked above"),
     }
     // Only reached if the crash did not happen.
     let _ = server.kill();
     eprintln!("crashhelper: {mode} did not crash");
     std::process::exit(3);
+}
+
+/// Waits `depth` frames deep, as a thread of a large program blocked in
+/// its work would.
+#[inline(never)]
+fn wait_deep(depth: u32, ready: &std::sync::Barrier) -> u32 {
+    if depth == 0 {
+        ready.wait();
+        loop {
+            std::thread::park();
+        }
+    }
+    black_box(wait_deep(black_box(depth - 1), ready)) + 1
+}
+
+/// 120 threads parked 20 to 79 frames deep (the shape of a browser's
+/// parent process), then a null write on the main thread: the
+/// thread-heavy dump of the processing benchmark.
+#[inline(never)]
+fn crash_with_many_threads() {
+    const THREADS: u32 = 120;
+    let ready = std::sync::Arc::new(std::sync::Barrier::new(THREADS as usize + 1));
+    for id in 0..THREADS {
+        let ready = ready.clone();
+        std::thread::Builder::new()
+            .name(format!("pool-{id}"))
+            .spawn(move || black_box(wait_deep(20 + id % 60, &ready)))
+            .expect("spawn");
+    }
+    ready.wait();
+    crash_null_write();
 }
