@@ -268,21 +268,20 @@ async fn process_stored(
         }
         match result {
             Ok(pc) => {
-                let ok = pc.get("success") == Some(&Value::Bool(true));
-                failed |= !ok;
-                info!(crash_id = %id, signature = pc.get("signature").and_then(serde_json::Value::as_str).unwrap_or(""), "processed");
+                let summary = &pc.summary;
+                failed |= !summary.success();
+                let signature = summary.signature().unwrap_or("");
+                info!(crash_id = %id, signature, "processed");
                 match args.format.unwrap_or(Format::Text) {
+                    // The bytes saved, as they are.
                     Format::Json => {
-                        serde_json::to_writer(&mut *out, &pc)?;
+                        out.write_all(&pc.json)?;
                         writeln!(out)?;
                     }
                     Format::Text => writeln!(
                         out,
-                        "{id}\t{}\t{}",
-                        pc.get("mdsw_status_string")
-                            .and_then(Value::as_str)
-                            .unwrap_or("-"),
-                        pc.get("signature").and_then(Value::as_str).unwrap_or("")
+                        "{id}\t{}\t{signature}",
+                        summary.status().unwrap_or("-")
                     )?,
                 }
             }

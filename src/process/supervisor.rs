@@ -145,45 +145,79 @@ impl Pool {
 
     /// Processes one crash in a worker, within the time and memory limits.
     pub fn process(&self, id: Option<&CrashId>, raw: &RawCrash, dumps: &Dumps) -> ProcessedCrash {
+        let processed = self.process_json(id, raw, dumps);
+        match serde_json::from_slice::<Value>(&processed.json) {
+            Ok(Value::Object(pc)) => pc,
+            // process_json only returns what parsed as an object.
+            _ => self.fallback.failed(
+                id,
+                raw,
+                dumps,
+                WORKER_DIED_STATUS,
+                "the worker's answer is not a processed crash",
+            ),
+        }
+    }
+
+    /// Processes one crash like [`Pool::process`], and gives the processed
+    /// crash as the JSON the worker wrote (what storage keeps, byte for
+    /// byte) with the few fields callers look at: a large crash is never
+    /// parsed into maps here only to be written out again.
+    pub fn process_json(
+        &self,
+        id: Option<&CrashId>,
+        raw: &RawCrash,
+        dumps: &Dumps,
+    ) -> ProcessedJson {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let mut worker = match idle.map_or_else(|| self.spawn(), Ok) {
             Ok(w) => w,
             Err(e) => {
-                return self.fallback.failed(
+                return ProcessedJson::of(&self.fallback.failed(
                     id,
                     raw,
                     dumps,
                     WORKER_DIED_STATUS,
                     &format!("cannot start a processing worker: {e}"),
-                );
+                ));
             }
         };
         if let Err(e) = send(&mut worker.stdin, id, raw, dumps) {
-            return self.died(worker, id, raw, dumps, &format!("sending the crash: {e}"));
+            let pc = self.died(worker, id, raw, dumps, &format!("sending the crash: {e}"));
+            return ProcessedJson::of(&pc);
         }
         match worker.lines.recv_timeout(self.timeout) {
-            Ok(Ok(line)) => match serde_json::from_str::<Value>(&line) {
-                Ok(Value::Object(pc)) => {
-                    if let Ok(mut idle) = self.idle.lock() {
-                        idle.push(worker);
-                    }
-                    pc
+            Ok(Ok(line)) => {
+                let mut json = line.into_bytes();
+                if json.last() == Some(&b'\n') {
+                    json.pop();
                 }
-                _ => self.died(
-                    worker,
-                    id,
-                    raw,
-                    dumps,
-                    "the worker's answer is not a processed crash",
-                ),
-            },
+                match serde_json::from_slice::<Summary>(&json) {
+                    Ok(summary) => {
+                        if let Ok(mut idle) = self.idle.lock() {
+                            idle.push(worker);
+                        }
+                        ProcessedJson {
+                            json: json.into(),
+                            summary,
+                        }
+                    }
+                    Err(_) => ProcessedJson::of(&self.died(
+                        worker,
+                        id,
+                        raw,
+                        dumps,
+                        "the worker's answer is not a processed crash",
+                    )),
+                }
+            }
             Err(RecvTimeoutError::Timeout) => {
                 drop(worker); // kills it
                 warn!(
                     crash_id = id.map_or("-", CrashId::as_str),
                     "processing timed out; worker killed"
                 );
-                self.fallback.failed(
+                ProcessedJson::of(&self.fallback.failed(
                     id,
                     raw,
                     dumps,
@@ -192,10 +226,12 @@ impl Pool {
                         "processing took longer than {} s; the worker was stopped",
                         self.timeout.as_secs()
                     ),
-                )
+                ))
             }
-            Ok(Err(e)) => self.died(worker, id, raw, dumps, &e.to_string()),
-            Err(RecvTimeoutError::Disconnected) => self.died(worker, id, raw, dumps, "no answer"),
+            Ok(Err(e)) => ProcessedJson::of(&self.died(worker, id, raw, dumps, &e.to_string())),
+            Err(RecvTimeoutError::Disconnected) => {
+                ProcessedJson::of(&self.died(worker, id, raw, dumps, "no answer"))
+            }
         }
     }
 
@@ -226,6 +262,58 @@ impl Pool {
             WORKER_DIED_STATUS,
             &format!("the processing worker died ({status}): {what}{limit}"),
         )
+    }
+}
+
+/// The fields of a processed crash that callers of the pool look at.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct Summary {
+    #[serde(default)]
+    pub success: Option<Value>,
+    #[serde(default)]
+    pub signature: Option<Value>,
+    #[serde(default)]
+    pub mdsw_status_string: Option<Value>,
+}
+
+impl Summary {
+    pub fn success(&self) -> bool {
+        self.success == Some(Value::Bool(true))
+    }
+
+    pub fn signature(&self) -> Option<&str> {
+        self.signature.as_ref().and_then(Value::as_str)
+    }
+
+    pub fn status(&self) -> Option<&str> {
+        self.mdsw_status_string.as_ref().and_then(Value::as_str)
+    }
+}
+
+/// A processed crash as JSON (compact, keys sorted: what storage keeps),
+/// with its [`Summary`].
+#[derive(Debug, Clone)]
+pub struct ProcessedJson {
+    pub json: bytes::Bytes,
+    pub summary: Summary,
+}
+
+impl ProcessedJson {
+    /// The JSON of a processed crash built here.
+    pub fn of(pc: &ProcessedCrash) -> ProcessedJson {
+        // Maps are BTreeMaps, so keys come out sorted, as the workers write them.
+        let json = serde_json::to_vec(pc)
+            .expect("JSON values always serialize")
+            .into();
+        let field = |k: &str| pc.get(k).cloned();
+        ProcessedJson {
+            json,
+            summary: Summary {
+                success: field("success"),
+                signature: field("signature"),
+                mdsw_status_string: field("mdsw_status_string"),
+            },
+        }
     }
 }
 

@@ -22,10 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tracing::{debug, error, info, warn};
 
-use super::supervisor::Pool;
+use super::supervisor::{Pool, ProcessedJson};
 use super::ProcessedCrash;
 use crate::crash_id::CrashId;
 use crate::metrics::{
@@ -91,14 +90,15 @@ fn storage(what: &'static str) -> impl FnOnce(StorageError) -> CrashError {
     move |source| CrashError::Storage { what, source }
 }
 
-/// One stored crash: read, process (or re-sign), save.
+/// One stored crash: read, process (or re-sign), save. The processed
+/// crash comes back as the JSON saved, with its summary.
 pub async fn process_stored_crash(
     id: CrashId,
     ruleset: Ruleset,
     pool: Arc<Pool>,
     storage_: &CrashStorage,
-) -> Result<ProcessedCrash, CrashError> {
-    let pc = match ruleset {
+) -> Result<ProcessedJson, CrashError> {
+    let processed = match ruleset {
         Ruleset::Default => {
             let raw = storage_
                 .get_raw_crash(&id)
@@ -117,34 +117,39 @@ pub async fn process_stored_crash(
             };
             let worker_id = id.clone();
             let worker_pool = pool.clone();
-            let mut pc = tokio::task::spawn_blocking(move || {
-                worker_pool.process(Some(&worker_id), &raw, &dumps)
+            let processed = tokio::task::spawn_blocking(move || {
+                worker_pool.process_json(Some(&worker_id), &raw, &dumps)
             })
             .await
             .map_err(|e| CrashError::Task(e.to_string()))?;
-            // Reprocessing keeps the history of earlier runs.
+            // Reprocessing keeps the history of earlier runs: only then is
+            // the new processed crash opened up.
             match storage_.get_processed_crash(&id).await {
-                Ok(previous) => super::archive_history(&mut pc, &previous),
+                Ok(previous) => {
+                    let mut pc: ProcessedCrash = serde_json::from_slice(&processed.json)
+                        .map_err(|e| CrashError::Task(format!("the worker's answer: {e}")))?;
+                    super::archive_history(&mut pc, &previous);
+                    ProcessedJson::of(&pc)
+                }
                 Err(e) if e.is_transient() => {
                     return Err(storage("reading the previous processed crash")(e))
                 }
-                Err(_) => {}
+                Err(_) => processed,
             }
-            pc
         }
         Ruleset::RegenerateSignature => {
             let previous = storage_
                 .get_processed_crash(&id)
                 .await
                 .map_err(storage("reading the processed crash"))?;
-            pool.local().regenerate_signature(&previous)
+            ProcessedJson::of(&pool.local().regenerate_signature(&previous))
         }
     };
     storage_
-        .save_processed_crash(&id, &pc)
+        .save_processed_json(&id, processed.json.clone())
         .await
         .map_err(storage("saving the processed crash"))?;
-    Ok(pc)
+    Ok(processed)
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -255,7 +260,7 @@ const MAX_ACK_WAIT: Duration = Duration::from_secs(1);
 type InFlight<'a> = futures::stream::FuturesUnordered<
     std::pin::Pin<
         Box<
-            dyn std::future::Future<Output = (Delivery, Handled, Option<ProcessedCrash>)>
+            dyn std::future::Future<Output = (Delivery, Handled, Option<ProcessedJson>)>
                 + Send
                 + 'a,
         >,
@@ -344,7 +349,7 @@ impl QueueWorker {
     pub async fn run(&self, stop: Arc<AtomicBool>, report: impl Fn(Handled)) -> anyhow::Result<()> {
         let mut in_flight: InFlight<'_> = futures::stream::FuturesUnordered::new();
         // Saved crashes waiting to be indexed and acked together.
-        let mut saved: Vec<(Delivery, ProcessedCrash)> = Vec::new();
+        let mut saved: Vec<(Delivery, ProcessedJson)> = Vec::new();
         let mut oldest_saved: Option<Instant> = None;
         let mut pull_backoff = Backoff::new(Policy {
             attempts: u32::MAX,
@@ -354,6 +359,17 @@ impl QueueWorker {
         });
         let mut pull_failing = false;
         loop {
+            // Without an index there is nothing to batch: ack at once, so a
+            // worker killed now leaves only its crashes in flight to redo.
+            let flush_due = !saved.is_empty()
+                && (self.index.is_none()
+                    || saved.len() >= self.jobs
+                    || in_flight.is_empty()
+                    || oldest_saved.is_some_and(|t| t.elapsed() >= MAX_ACK_WAIT));
+            if flush_due {
+                self.index_then_ack(std::mem::take(&mut saved)).await;
+                oldest_saved = None;
+            }
             let stopping = stop.load(Ordering::SeqCst);
             let mut wait = self.poll;
             if !stopping && in_flight.len() < self.jobs {
@@ -389,14 +405,6 @@ impl QueueWorker {
                     }
                 }
             }
-            let flush_due = !saved.is_empty()
-                && (saved.len() >= self.jobs
-                    || in_flight.is_empty()
-                    || oldest_saved.is_some_and(|t| t.elapsed() >= MAX_ACK_WAIT));
-            if flush_due {
-                self.index_then_ack(std::mem::take(&mut saved)).await;
-                oldest_saved = None;
-            }
             if in_flight.is_empty() {
                 if stopping {
                     break;
@@ -427,12 +435,15 @@ impl QueueWorker {
     /// Indexes saved crashes (one bulk request and one commit), then acks
     /// them; if the index is unavailable they are given back, to be
     /// processed and indexed again.
-    async fn index_then_ack(&self, saved: Vec<(Delivery, ProcessedCrash)>) {
+    async fn index_then_ack(&self, saved: Vec<(Delivery, ProcessedJson)>) {
         let mut give_back = None;
         if let (Some(index), false) = (&self.index, saved.is_empty()) {
             let docs: Vec<crate::search::Document> = saved
                 .iter()
-                .filter_map(|(_, pc)| crate::search::Document::from_processed(pc).ok())
+                .filter_map(|(_, pc)| {
+                    let text = std::str::from_utf8(&pc.json).ok()?;
+                    crate::search::Document::from_json(text).ok()
+                })
                 .collect();
             let result = match index.upsert(docs).await {
                 Ok(rejected) => index.commit().await.map(|()| rejected),
@@ -462,7 +473,7 @@ impl QueueWorker {
 
     /// Handles one message; a crash saved and waiting for its ack comes
     /// back with its processed crash.
-    async fn handle(&self, d: &Delivery) -> (Handled, Option<ProcessedCrash>) {
+    async fn handle(&self, d: &Delivery) -> (Handled, Option<ProcessedJson>) {
         let done = |outcome: &'static str, crash_id: Option<CrashId>, signature: Option<String>| {
             self.metrics.count(outcome);
             let h = Handled {
@@ -497,11 +508,8 @@ impl QueueWorker {
             Ok(pc) => {
                 self.healthy();
                 observe(&self.metrics.latency, started.elapsed());
-                let ok = pc.get("success") == Some(&Value::Bool(true));
-                let signature = pc
-                    .get("signature")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
+                let ok = pc.summary.success();
+                let signature = pc.summary.signature().map(str::to_owned);
                 info!(crash_id = %id, signature = signature.as_deref().unwrap_or(""), "processed");
                 let (h, _) = done(if ok { "processed" } else { "failed" }, Some(id), signature);
                 (h, Some(pc))

@@ -262,6 +262,11 @@ impl CrashStorage {
     }
 
     /// Saves (or replaces) the processed crash of `id`.
+    /// Saves a processed crash that is already JSON (as workers write it).
+    pub async fn save_processed_json(&self, id: &CrashId, json: Bytes) -> Result<()> {
+        self.store.put(&layout::processed_crash(id), json).await
+    }
+
     pub async fn save_processed_crash(
         &self,
         id: &CrashId,
