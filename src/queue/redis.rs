@@ -126,6 +126,36 @@ impl RedisQueue {
         Ok(queue)
     }
 
+    /// Claims a delivered message back for this consumer, as idle for
+    /// `idle_ms`, with its delivery count set to `retry_count` if given.
+    async fn reclaim(
+        &self,
+        delivery: &Delivery,
+        idle_ms: u64,
+        retry_count: Option<u32>,
+    ) -> Result<()> {
+        idempotent(|| async {
+            let mut cmd = redis::cmd("XCLAIM");
+            cmd.arg(self.key(delivery.queue))
+                .arg(GROUP)
+                .arg(&self.consumer)
+                .arg(0)
+                .arg(&delivery.receipt)
+                .arg("IDLE")
+                .arg(idle_ms);
+            if let Some(count) = retry_count {
+                cmd.arg("RETRYCOUNT").arg(count);
+            }
+            let _: Value = cmd
+                .arg("JUSTID")
+                .query_async(&mut self.conn.clone())
+                .await
+                .map_err(redis_err)?;
+            Ok(())
+        })
+        .await
+    }
+
     fn key(&self, q: QueueName) -> String {
         format!("{}:queue:{}", self.prefix, q.as_str())
     }
@@ -243,22 +273,7 @@ impl Queue for RedisQueue {
 
     async fn nack(&self, delivery: &Delivery) -> Result<()> {
         // Make it look long idle, so the next XAUTOCLAIM takes it at once.
-        idempotent(|| async {
-            let _: Value = redis::cmd("XCLAIM")
-                .arg(self.key(delivery.queue))
-                .arg(GROUP)
-                .arg(&self.consumer)
-                .arg(0)
-                .arg(&delivery.receipt)
-                .arg("IDLE")
-                .arg(u32::MAX)
-                .arg("JUSTID")
-                .query_async(&mut self.conn.clone())
-                .await
-                .map_err(redis_err)?;
-            Ok(())
-        })
-        .await
+        self.reclaim(delivery, u64::from(u32::MAX), None).await
     }
 
     async fn retry_later(
@@ -270,24 +285,8 @@ impl Queue for RedisQueue {
         // Idle for lease - delay: XAUTOCLAIM (lease as minimum idle) takes
         // it again after `delay`. RETRYCOUNT undoes this delivery's count.
         let idle = lease.saturating_sub(delay).as_millis() as u64;
-        idempotent(|| async {
-            let _: Value = redis::cmd("XCLAIM")
-                .arg(self.key(delivery.queue))
-                .arg(GROUP)
-                .arg(&self.consumer)
-                .arg(0)
-                .arg(&delivery.receipt)
-                .arg("IDLE")
-                .arg(idle)
-                .arg("RETRYCOUNT")
-                .arg(delivery.deliveries.saturating_sub(1))
-                .arg("JUSTID")
-                .query_async(&mut self.conn.clone())
-                .await
-                .map_err(redis_err)?;
-            Ok(())
-        })
-        .await
+        let count = delivery.deliveries.saturating_sub(1);
+        self.reclaim(delivery, idle, Some(count)).await
     }
 
     async fn dead_letter(&self, delivery: &Delivery, reason: &str) -> Result<()> {

@@ -532,6 +532,21 @@ fn assert_healed(storage: &CrashStorage, queue_url: &str, posted: &Posted) {
     });
 }
 
+/// A collector and two workers on `storage_url` and `queue_url`.
+fn collector_and_workers(
+    dir: &Path,
+    env: &[(String, String)],
+    storage_url: &str,
+    queue_url: &str,
+) -> (Server, Vec<Worker>) {
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let collector = Server::start_with(dir, storage_url, &env_refs, &["--queue", queue_url]);
+    let workers = (0..2)
+        .map(|n| Worker::start(dir, env, queue_url, storage_url, n))
+        .collect();
+    (collector, workers)
+}
+
 /// SeaweedFS + Redis, one collector, two workers.
 struct Pipeline {
     tmp: tempfile::TempDir,
@@ -553,17 +568,8 @@ impl Pipeline {
         let redis = Redis::start();
         let storage_url = format!("s3://{BUCKET}/faults");
         let env = pipeline_env(Some(&weed), extra_env);
-        let env_refs: Vec<(&str, &str)> =
-            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let collector = Server::start_with(
-            tmp.path(),
-            &storage_url,
-            &env_refs,
-            &["--queue", &redis.url()],
-        );
-        let workers = (0..2)
-            .map(|n| Worker::start(tmp.path(), &env, &redis.url(), &storage_url, n))
-            .collect();
+        let (collector, workers) =
+            collector_and_workers(tmp.path(), &env, &storage_url, &redis.url());
         Some(Pipeline {
             tmp,
             weed,
@@ -591,16 +597,22 @@ fn logs(dir: &Path) -> String {
         .join("\n")
 }
 
+/// Starts posting the crashes and returns once `share` of them are answered.
+fn post_until(addr: &str, share: usize, what: &str) -> (Arc<Posted>, std::thread::JoinHandle<()>) {
+    let posted = Arc::new(Posted::default());
+    let poster = post_crashes(addr.to_owned(), CRASHES, posted.clone());
+    wait_for(what, Duration::from_secs(180), || {
+        posted.answered.load(Ordering::SeqCst) >= CRASHES / share
+    });
+    (posted, poster)
+}
+
 #[test]
 fn seaweedfs_stopped_for_20_s_mid_run_loses_and_fails_nothing() {
     let Some(mut p) = Pipeline::start(&[]) else {
         return;
     };
-    let posted = Arc::new(Posted::default());
-    let poster = post_crashes(p.collector.addr.clone(), CRASHES, posted.clone());
-    wait_for("a third of the crashes", Duration::from_secs(120), || {
-        posted.answered.load(Ordering::SeqCst) >= CRASHES / 3
-    });
+    let (posted, poster) = post_until(&p.collector.addr, 3, "a third of the crashes");
     p.weed.stop();
     std::thread::sleep(Duration::from_secs(20));
     p.weed.spawn();
@@ -632,11 +644,7 @@ fn redis_stopped_for_10_s_while_publishing_and_pulling_heals_with_reprocess_miss
     let Some(mut p) = Pipeline::start(&[]) else {
         return;
     };
-    let posted = Arc::new(Posted::default());
-    let poster = post_crashes(p.collector.addr.clone(), CRASHES, posted.clone());
-    wait_for("a third of the crashes", Duration::from_secs(120), || {
-        posted.answered.load(Ordering::SeqCst) >= CRASHES / 3
-    });
+    let (posted, poster) = post_until(&p.collector.addr, 3, "a third of the crashes");
     p.redis.stop();
     let during = posted.answered.load(Ordering::SeqCst);
     std::thread::sleep(Duration::from_secs(10));
@@ -729,11 +737,7 @@ fn a_symbol_server_that_hangs_for_half_the_run_changes_no_crash() {
     let Some(p) = Pipeline::start(&extra) else {
         return;
     };
-    let posted = Arc::new(Posted::default());
-    let poster = post_crashes(p.collector.addr.clone(), CRASHES, posted.clone());
-    wait_for("half of the crashes", Duration::from_secs(180), || {
-        posted.answered.load(Ordering::SeqCst) >= CRASHES / 2
-    });
+    let (posted, poster) = post_until(&p.collector.addr, 2, "half of the crashes");
     answer.store(true, Ordering::SeqCst);
     poster.join().unwrap();
     assert_healed(&p.storage(), &p.redis.url(), &posted);
@@ -753,16 +757,7 @@ fn slow_drip_clients_do_not_keep_normal_ones_waiting() {
     let storage_dir = tmp.path().join("crashes");
     let storage_url = storage_dir.display().to_string();
     let env = pipeline_env(None, &[]);
-    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let collector = Server::start_with(
-        tmp.path(),
-        &storage_url,
-        &env_refs,
-        &["--queue", &redis.url()],
-    );
-    let _workers: Vec<Worker> = (0..2)
-        .map(|n| Worker::start(tmp.path(), &env, &redis.url(), &storage_url, n))
-        .collect();
+    let (collector, _workers) = collector_and_workers(tmp.path(), &env, &storage_url, &redis.url());
     // 64 clients that send their body at one byte a second, all at once.
     let dropped = Arc::new(AtomicUsize::new(0));
     let drips: Vec<_> = (0..64)
@@ -852,21 +847,8 @@ fn a_full_disk_is_503_never_a_lost_crash_and_heals() {
     let redis = Redis::start();
     let storage_url = mount.join("crashes").display().to_string();
     let env = pipeline_env(None, &[]);
-    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let collector = Server::start_with(
-        tmp.path(),
-        &storage_url,
-        &env_refs,
-        &["--queue", &redis.url()],
-    );
-    let _workers: Vec<Worker> = (0..2)
-        .map(|n| Worker::start(tmp.path(), &env, &redis.url(), &storage_url, n))
-        .collect();
-    let posted = Arc::new(Posted::default());
-    let poster = post_crashes(collector.addr.clone(), CRASHES, posted.clone());
-    wait_for("a fifth of the crashes", Duration::from_secs(120), || {
-        posted.answered.load(Ordering::SeqCst) >= CRASHES / 5
-    });
+    let (collector, _workers) = collector_and_workers(tmp.path(), &env, &storage_url, &redis.url());
+    let (posted, poster) = post_until(&collector.addr, 5, "a fifth of the crashes");
     // Fill what is left of the disk.
     let filler = mount.join("filler");
     {
