@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('collect-serve', 'collect-serve', [CompletionResultType]::ParameterValue, 'Run the crash collector: an HTTP server crash reporters post to')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole pipeline here, in seconds: collect, process, index, query')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Index processed crashes for Super Search')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Super Search: filter, facet and count crashes')
@@ -59,6 +60,24 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
             [CompletionResult]::new('--print-ids', '--print-ids', [CompletionResultType]::ParameterName, 'Also write each accepted crash id to stdout, one a line, once it is saved')
             [CompletionResult]::new('--process', '--process', [CompletionResultType]::ParameterName, 'Also process the crashes in this process: the single-node pipeline. Workers pull from the queue (default: a spool directory ./spool)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'crashkit;demo' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Where the demo keeps its storage, queue and index (made if missing)')
+            [CompletionResult]::new('--testdata', '--testdata', [CompletionResultType]::ParameterName, 'The testdata directory (minidumps/ and symbols/) [default: ./testdata, else the one of the source tree this binary was built in]')
+            [CompletionResult]::new('--collector', '--collector', [CompletionResultType]::ParameterName, 'Smoke test: post one crash to this running collector (with --storage and --index) and check it comes out processed and indexed')
+            [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'With --collector: the installation''s storage')
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'With --collector: the installation''s search index')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
@@ -305,6 +324,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
         }
         'crashkit;help' {
             [CompletionResult]::new('collect-serve', 'collect-serve', [CompletionResultType]::ParameterValue, 'Run the crash collector: an HTTP server crash reporters post to')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole pipeline here, in seconds: collect, process, index, query')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Index processed crashes for Super Search')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Super Search: filter, facet and count crashes')
@@ -318,6 +338,9 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             break
         }
         'crashkit;help;collect-serve' {
+            break
+        }
+        'crashkit;help;demo' {
             break
         }
         'crashkit;help;config' {

@@ -29,6 +29,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand collect-serve 'Run the crash collector: an HTTP server crash reporters post to'
+            cand demo 'Run the whole pipeline here, in seconds: collect, process, index, query'
             cand config 'Show, check and document the configuration'
             cand index 'Index processed crashes for Super Search'
             cand query 'Super Search: filter, facet and count crashes'
@@ -55,6 +56,23 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
             cand --print-ids 'Also write each accepted crash id to stdout, one a line, once it is saved'
             cand --process 'Also process the crashes in this process: the single-node pipeline. Workers pull from the queue (default: a spool directory ./spool)'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'crashkit;demo'= {
+            cand --dir 'Where the demo keeps its storage, queue and index (made if missing)'
+            cand --testdata 'The testdata directory (minidumps/ and symbols/) [default: ./testdata, else the one of the source tree this binary was built in]'
+            cand --collector 'Smoke test: post one crash to this running collector (with --storage and --index) and check it comes out processed and indexed'
+            cand --storage 'With --collector: the installation''s storage'
+            cand --index 'With --collector: the installation''s search index'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
             cand -v 'Log more (-v: debug, -vv: trace)'
             cand --verbose 'Log more (-v: debug, -vv: trace)'
             cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
@@ -283,6 +301,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         }
         &'crashkit;help'= {
             cand collect-serve 'Run the crash collector: an HTTP server crash reporters post to'
+            cand demo 'Run the whole pipeline here, in seconds: collect, process, index, query'
             cand config 'Show, check and document the configuration'
             cand index 'Index processed crashes for Super Search'
             cand query 'Super Search: filter, facet and count crashes'
@@ -295,6 +314,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'crashkit;help;collect-serve'= {
+        }
+        &'crashkit;help;demo'= {
         }
         &'crashkit;help;config'= {
             cand show 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'

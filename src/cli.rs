@@ -78,6 +78,19 @@ pub enum Command {
   crashkit collect-serve --storage ./crashdata --print-ids | crashkit process --storage ./crashdata")]
     CollectServe(cmd::collect_serve::Args),
 
+    /// Run the whole pipeline here, in seconds: collect, process, index, query.
+    ///
+    /// Starts the collector on a free loopback port, posts crashes made from
+    /// the testdata dumps over HTTP, processes them with the bundled symbols,
+    /// indexes them, and prints the top crashers and one stack; everything
+    /// stays in --dir. With --collector URL --storage URL --index URL: a
+    /// smoke test of a running installation (one crash, round trip).
+    #[command(after_help = "Examples:
+  crashkit demo
+  crashkit demo --dir /tmp/crashkit-demo
+  crashkit demo --collector http://127.0.0.1:8000 --storage ./crashdata --index ./crashindex")]
+    Demo(cmd::demo::Args),
+
     /// Show, check and document the configuration.
     #[command(after_help = "Examples:
   crashkit --config prod.toml config show

@@ -4,6 +4,7 @@
 
 pub mod collect_serve;
 pub mod config;
+pub mod demo;
 pub mod generate_assets;
 pub mod generate_crashes;
 pub mod index;
@@ -74,6 +75,7 @@ pub fn configure(cli: &Cli, config: &mut Config) -> anyhow::Result<()> {
         Command::Reprocess(args) => reprocess::apply_flags(args, config),
         Command::Index(args) => index::apply_flags(args, config),
         Command::Query(args) => query::apply_flags(args, config),
+        Command::Demo(args) => demo::apply_flags(args, config),
         // `config check FILE` reports on its file, whatever the rest says.
         Command::Config(_) => return Ok(()),
         Command::Signature(_)
@@ -101,6 +103,7 @@ pub fn run(
         Command::Config(args) => config::run(args, &config, out),
         Command::Index(args) => index::run(args, config, input, out),
         Command::Query(args) => query::run(args, config, out),
+        Command::Demo(args) => demo::run(args, config, out),
         Command::GenerateCrashes(args) => generate_crashes::run(args, out),
         Command::GenerateAssets(args) => generate_assets::run(args, out),
     }

@@ -547,7 +547,7 @@ impl<'a> Printer<'a> {
     }
 }
 
-fn print_topcrashers(
+pub(crate) fn print_topcrashers(
     report: &topcrashers::Report,
     format: Format,
     out: &mut dyn Write,

@@ -3,6 +3,7 @@
 mod cli;
 mod collector;
 mod config;
+mod demo;
 mod faults;
 mod generated;
 mod process;
