@@ -71,7 +71,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             break
         }
         'crashkit;demo' {
-            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Where the demo keeps its storage, queue and index (made if missing)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Where the demo keeps its storage, queue and index (made if missing; a second run adds its crashes to what is there)')
             [CompletionResult]::new('--testdata', '--testdata', [CompletionResultType]::ParameterName, 'The testdata directory (minidumps/ and symbols/) [default: ./testdata, else the one of the source tree this binary was built in]')
             [CompletionResult]::new('--collector', '--collector', [CompletionResultType]::ParameterName, 'Smoke test: post one crash to this running collector (with --storage and --index) and check it comes out processed and indexed')
             [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'With --collector: the installation''s storage')

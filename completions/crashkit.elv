@@ -66,7 +66,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand --version 'Print version'
         }
         &'crashkit;demo'= {
-            cand --dir 'Where the demo keeps its storage, queue and index (made if missing)'
+            cand --dir 'Where the demo keeps its storage, queue and index (made if missing; a second run adds its crashes to what is there)'
             cand --testdata 'The testdata directory (minidumps/ and symbols/) [default: ./testdata, else the one of the source tree this binary was built in]'
             cand --collector 'Smoke test: post one crash to this running collector (with --storage and --index) and check it comes out processed and indexed'
             cand --storage 'With --collector: the installation''s storage'

@@ -61,7 +61,7 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s v -l
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand collect-serve" -s V -l version -d 'Print version'
-complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l dir -d 'Where the demo keeps its storage, queue and index (made if missing)' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l dir -d 'Where the demo keeps its storage, queue and index (made if missing; a second run adds its crashes to what is there)' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l testdata -d 'The testdata directory (minidumps/ and symbols/) [default: ./testdata, else the one of the source tree this binary was built in]' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l collector -d 'Smoke test: post one crash to this running collector (with --storage and --index) and check it comes out processed and indexed' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l storage -d 'With --collector: the installation\'s storage' -r

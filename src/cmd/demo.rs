@@ -35,7 +35,8 @@ use crate::storage::CrashStorage;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Where the demo keeps its storage, queue and index (made if missing).
+    /// Where the demo keeps its storage, queue and index (made if missing;
+    /// a second run adds its crashes to what is there).
     #[arg(long, value_name = "DIR", default_value = "crashkit-demo")]
     pub dir: PathBuf,
 
