@@ -350,8 +350,15 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
                     "Discarded=unauthorized_uuid".into(),
                 );
             }
-            match supplied.as_str().map(CrashId::parse) {
-                Some(Ok(id)) => id,
+            // Antenna's strict check: the exact lower-case shape, and a
+            // throttle digit of 0 (accept) or 1 (defer).
+            let strict = |s: &str| {
+                CrashId::parse(s)
+                    .ok()
+                    .filter(|id| id.as_str() == s && matches!(id.throttle_digit(), '0' | '1'))
+            };
+            match supplied.as_str().and_then(strict) {
+                Some(id) => id,
                 _ => {
                     c.metrics.crash("discarded", "malformed_invalid_uuid");
                     return text(

@@ -1032,3 +1032,40 @@ fn crashes_go_to_s3_and_process_from_there() {
         format!("{id}\tOK\tcrashhelper::crash_null_write\n")
     );
 }
+
+/// Antenna validates a client's crash id strictly: its exact shape, and a
+/// throttle digit (the 7th character from the end) of 0 or 1.
+#[test]
+fn a_client_crash_id_with_a_throttle_digit_other_than_0_or_1_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        tmp.path(),
+        &[("CRASHKIT_COLLECTOR_API_TOKEN", "s3cret-token")],
+        &[],
+    );
+    let auth = ["Authorization: Bearer s3cret-token"];
+    for (supplied, accepted) in [
+        ("de1bb258-cbbf-4589-a673-34f800160918", true),
+        ("de1bb258-cbbf-4589-a673-34f801160918", true),
+        ("de1bb258-cbbf-4589-a673-34f802160918", false),
+        ("de1bb258-cbbf-4589-a673-34f803160918", false),
+        ("de1bb258-cbbf-4589-a673-34f809160918", false),
+        ("bp-de1bb258-cbbf-4589-a673-34f800160918", false),
+        ("DE1BB258-CBBF-4589-A673-34F800160918", false),
+    ] {
+        let body = multipart(&[
+            Part::Text("ProductName", "Firefox"),
+            Part::Text("uuid", supplied),
+        ]);
+        let r = post(&server.addr, &body, Some(&form()), &auth);
+        if accepted {
+            assert_eq!(crash_id(&r), supplied);
+        } else {
+            assert_eq!(
+                (r.status, r.text().as_str()),
+                (400, "Discarded=malformed_invalid_uuid"),
+                "{supplied}"
+            );
+        }
+    }
+}
