@@ -9,7 +9,9 @@ use libfuzzer_sys::fuzz_target;
 const BOUNDARY: &str = "fuzzboundary";
 
 fuzz_target!(|data: &[u8]| {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
     for gzip in [false, true] {
         let chunks: Vec<std::io::Result<Bytes>> = data
@@ -22,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
             content_encoding: gzip.then_some("gzip"),
             content_length: Some(data.len() as u64),
         };
-        let limits = Limits { wire: 1 << 20, decompressed: 1 << 20, part: 1 << 16 };
+        let limits = Limits {
+            wire: 1 << 20,
+            decompressed: 1 << 20,
+            part: 1 << 16,
+        };
         let _ = runtime.block_on(parse(headers, body, limits));
     }
 });

@@ -835,3 +835,38 @@ fn the_processed_crash_of_every_dump_is_stable() {
     }
     insta::assert_snapshot!("processed_crashes", summary);
 }
+
+/// Found by the `process` fuzz target: a dump whose handle data stream
+/// claims ~900 million descriptors makes rust-minidump allocate 230 GB and
+/// abort. Only the capped worker dies; the crash is reported, not lost, and
+/// the next crash is processed normally.
+#[test]
+fn a_dump_claiming_a_billion_handles_kills_only_its_worker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = repo().join("testdata/fuzz/handle-count-oom.dmp");
+    let out = process(
+        tmp.path(),
+        &[
+            bad.to_str().unwrap(),
+            &dump("null-write.dmp"),
+            "--symbols-path",
+            &symbols(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["success"], false);
+    assert_eq!(lines[0]["mdsw_status_string"], "ERROR_WORKER_DIED");
+    assert!(lines[0]["processor_notes"]
+        .as_str()
+        .unwrap()
+        .contains("memory limit"));
+    assert_eq!(lines[1]["success"], true);
+    assert_eq!(lines[1]["signature"], "crashhelper::crash_null_write");
+}
