@@ -86,12 +86,11 @@ pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<Ex
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    if let Some(collector) = &args.collector {
-        let testdata = testdata(args.testdata.as_deref())?;
-        return runtime.block_on(smoke(collector, &config, &testdata, out));
-    }
     let testdata = testdata(args.testdata.as_deref())?;
-    runtime.block_on(demo(&args.dir, config, &testdata, out))
+    match &args.collector {
+        Some(collector) => runtime.block_on(smoke(collector, &config, &testdata, out)),
+        None => runtime.block_on(demo(&args.dir, config, &testdata, out)),
+    }
 }
 
 /// The testdata directory: given, in the working directory, or in the

@@ -254,16 +254,6 @@ fn body_stream(body: Body, pace: Pace) -> impl Stream<Item = io::Result<Bytes>> 
     })
 }
 
-/// A window in which a client sends nothing also ends it, not only the
-/// idle timeout: checked by a timer beside the reads.
-fn window_limit(pace: &Pace) -> Duration {
-    if pace.min_bytes_per_sec == 0 {
-        pace.idle
-    } else {
-        pace.idle.min(pace.window.max(Duration::from_secs(1)))
-    }
-}
-
 async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body) -> Response {
     if c.in_flight.is_closed() {
         return text(
@@ -274,14 +264,19 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
     let s = &c.settings;
     // Held (once taken by the body reader) until this function returns.
     let place = Arc::new(std::sync::Mutex::new(None));
-    let mut pace = Pace {
-        idle: Duration::from_secs(s.idle_timeout_secs.max(1)),
+    let window = Duration::from_secs(s.rate_window_secs.max(1));
+    let mut idle = Duration::from_secs(s.idle_timeout_secs.max(1));
+    if s.min_bytes_per_sec > 0 {
+        // A whole window of silence is below any minimum rate.
+        idle = idle.min(window);
+    }
+    let pace = Pace {
+        idle,
         min_bytes_per_sec: s.min_bytes_per_sec,
-        window: Duration::from_secs(s.rate_window_secs.max(1)),
+        window,
         places: c.in_flight.clone(),
         place: place.clone(),
     };
-    pace.idle = window_limit(&pace);
     let limits = Limits {
         wire: s.max_body_mb.saturating_mul(1 << 20),
         decompressed: s.max_decompressed_mb.saturating_mul(1 << 20),

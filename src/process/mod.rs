@@ -406,15 +406,10 @@ fn sort_proc_limits(json_dump: &mut Value) {
         .pointer_mut("/proc_limits/limits")
         .and_then(Value::as_array_mut)
     {
-        limits.sort_by(|a, b| {
-            let name = |v: &Value| {
-                v.get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            name(a).cmp(&name(b))
-        });
+        fn name(limit: &Value) -> &str {
+            limit.get("name").and_then(Value::as_str).unwrap_or("")
+        }
+        limits.sort_by(|a, b| name(a).cmp(name(b)));
     }
 }
 

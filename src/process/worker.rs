@@ -86,7 +86,7 @@ impl CrashError {
     }
 }
 
-fn storage(what: &'static str) -> impl FnOnce(StorageError) -> CrashError {
+fn storage_error(what: &'static str) -> impl FnOnce(StorageError) -> CrashError {
     move |source| CrashError::Storage { what, source }
 }
 
@@ -96,24 +96,24 @@ pub async fn process_stored_crash(
     id: CrashId,
     ruleset: Ruleset,
     pool: Arc<Pool>,
-    storage_: &CrashStorage,
+    storage: &CrashStorage,
 ) -> Result<ProcessedJson, CrashError> {
     let processed = match ruleset {
         Ruleset::Default => {
-            let raw = storage_
+            let raw = storage
                 .get_raw_crash(&id)
                 .await
-                .map_err(storage("reading the raw crash"))?;
+                .map_err(storage_error("reading the raw crash"))?;
             // Dumps that are missing or unreadable as stored are processed
             // without (the processed crash says so); a storage fault is not
             // a fact about the crash, and is passed on to be retried.
-            let dumps = match storage_.get_dumps(&id).await {
+            let dumps = match storage.get_dumps(&id).await {
                 Ok(d) => d,
                 Err(e) if e.is_not_found() || matches!(e, StorageError::Malformed { .. }) => {
                     error!(crash_id = %id, "reading dumps: {e}; processing without them");
                     Dumps::new()
                 }
-                Err(e) => return Err(storage("reading the dumps")(e)),
+                Err(e) => return Err(storage_error("reading the dumps")(e)),
             };
             let worker_id = id.clone();
             let worker_pool = pool.clone();
@@ -124,7 +124,7 @@ pub async fn process_stored_crash(
             .map_err(|e| CrashError::Task(e.to_string()))?;
             // Reprocessing keeps the history of earlier runs: only then is
             // the new processed crash opened up.
-            match storage_.get_processed_crash(&id).await {
+            match storage.get_processed_crash(&id).await {
                 Ok(previous) => {
                     let mut pc: ProcessedCrash = serde_json::from_slice(&processed.json)
                         .map_err(|e| CrashError::Task(format!("the worker's answer: {e}")))?;
@@ -132,23 +132,23 @@ pub async fn process_stored_crash(
                     ProcessedJson::of(&pc)
                 }
                 Err(e) if e.is_transient() => {
-                    return Err(storage("reading the previous processed crash")(e))
+                    return Err(storage_error("reading the previous processed crash")(e))
                 }
                 Err(_) => processed,
             }
         }
         Ruleset::RegenerateSignature => {
-            let previous = storage_
+            let previous = storage
                 .get_processed_crash(&id)
                 .await
-                .map_err(storage("reading the processed crash"))?;
+                .map_err(storage_error("reading the processed crash"))?;
             ProcessedJson::of(&pool.local().regenerate_signature(&previous))
         }
     };
-    storage_
+    storage
         .save_processed_json(&id, processed.json.clone())
         .await
-        .map_err(storage("saving the processed crash"))?;
+        .map_err(storage_error("saving the processed crash"))?;
     Ok(processed)
 }
 

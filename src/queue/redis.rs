@@ -55,12 +55,11 @@ const IDEMPOTENT_RETRY: Duration = Duration::from_secs(30);
 
 /// Runs an idempotent command until it succeeds, fails for good, or
 /// [`IDEMPOTENT_RETRY`] has passed.
-async fn idempotent<T, F, Fut>(attempt: F) -> Result<T>
+async fn idempotent<T, F, Fut>(mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let mut attempt = attempt;
     crate::retry::run(
         crate::retry::Policy::with_deadline(IDEMPOTENT_RETRY),
         || {
