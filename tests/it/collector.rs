@@ -143,6 +143,7 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 }
 
 /// One multipart part.
+#[derive(Clone, Copy)]
 pub enum Part<'a> {
     Text(&'a str, &'a str),
     TextTyped(&'a str, &'a str, &'a [u8]),

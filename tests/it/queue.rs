@@ -85,6 +85,21 @@ impl Drop for Worker {
     }
 }
 
+/// Posts `n` null-write crashes numbered by a `Seq` annotation, with the
+/// `extra` parts; their crash ids in order.
+fn post_null_writes(addr: &str, n: usize, extra: &[Part]) -> Vec<String> {
+    let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
+    (0..n)
+        .map(|i| {
+            let seq = i.to_string();
+            let mut parts: Vec<Part> = extra.to_vec();
+            parts.push(Part::Text("Seq", &seq));
+            parts.push(Part::File("upload_file_minidump", &dump));
+            crash_id(&post(addr, &multipart(&parts), Some(&form()), &[]))
+        })
+        .collect()
+}
+
 fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
@@ -138,9 +153,12 @@ fn collector_and_two_workers_survive_kill_9_without_loops() {
         let server = Server::start(tmp.path(), &[], &["--queue", &url]);
         let storage = server.storage.clone();
         let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
+        // A lease short enough to see the killed worker's crashes come
+        // back soon, long enough that a loaded machine does not lose
+        // leases of crashes still being processed (each loss is a delivery).
         let env = [
-            ("CRASHKIT_QUEUE_LEASE_SECS", "3"),
-            ("CRASHKIT_PROCESS_TIMEOUT_SECS", "2"),
+            ("CRASHKIT_QUEUE_LEASE_SECS", "10"),
+            ("CRASHKIT_PROCESS_TIMEOUT_SECS", "8"),
         ];
         let mut first = Worker::start(tmp.path(), &url, &storage, &env);
         let second = Worker::start(tmp.path(), &url, &storage, &env);
@@ -190,26 +208,13 @@ fn sigterm_acks_what_was_finished_and_nothing_runs_twice() {
     for url in queue_urls(base.path()) {
         let tmp = tempfile::tempdir().unwrap();
         let storage = tmp.path().join("crashes");
-        let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
         let server = Server::start_with(
             tmp.path(),
             storage.to_str().unwrap(),
             &[],
             &["--queue", &url],
         );
-        let ids: Vec<String> = (0..30)
-            .map(|i| {
-                crash_id(&post(
-                    &server.addr,
-                    &multipart(&[
-                        Part::Text("Seq", &i.to_string()),
-                        Part::File("upload_file_minidump", &dump),
-                    ]),
-                    Some(&form()),
-                    &[],
-                ))
-            })
-            .collect();
+        let ids = post_null_writes(&server.addr, 30, &[]);
         let mut worker = Worker::start(tmp.path(), &url, &storage, &[]);
         wait_until("some crashes processed", Duration::from_secs(60), || {
             worker.handled() >= 3
@@ -415,27 +420,13 @@ fn a_queue_worker_indexes_each_crash_before_its_ack() {
         ),
         Err(_) => tmp.path().join("idx").display().to_string(),
     };
-    let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
     let server = Server::start_with(
         tmp.path(),
         storage.to_str().unwrap(),
         &[],
         &["--queue", &url],
     );
-    let ids: Vec<String> = (0..5)
-        .map(|i| {
-            crash_id(&post(
-                &server.addr,
-                &multipart(&[
-                    Part::Text("ProductName", "Indexed"),
-                    Part::Text("Seq", &i.to_string()),
-                    Part::File("upload_file_minidump", &dump),
-                ]),
-                Some(&form()),
-                &[],
-            ))
-        })
-        .collect();
+    let ids = post_null_writes(&server.addr, 5, &[Part::Text("ProductName", "Indexed")]);
     let mut worker = Worker::start_with(tmp.path(), &url, &storage, &[], &["--index", &index]);
     wait_until("every crash acked", Duration::from_secs(60), || {
         worker.handled() >= 5 && backlog(&url) == 0
