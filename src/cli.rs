@@ -124,6 +124,20 @@ pub enum Command {
   crashkit query 'product=Firefox' --format ids --limit all | crashkit reprocess --queue ./spool")]
     Query(cmd::query::Args),
 
+    /// Run a self-hosted Crash Stats: Socorro's API and web pages.
+    ///
+    /// The API is Crash Stats' (/api/SuperSearch/, /api/RawCrash/,
+    /// /api/ProcessedCrash/, /api/Reprocessing/ with Auth-Token tokens from
+    /// [[serve.tokens]]; public fields only without one), so crashstats-tools
+    /// and `crashkit query --api` work against it. Pages: /report/index/<id>,
+    /// /search/, /topcrashers/, /signature/. Binds to loopback unless told
+    /// otherwise; SIGTERM or SIGINT stops it.
+    #[command(after_help = "Examples:
+  crashkit serve --storage ./crashdata --index ./crashindex --queue ./spool
+  crashkit --config prod.toml serve --bind 0.0.0.0:8080 --storage s3://crashes/prod --index es+http://127.0.0.1:9200
+  supersearch --host http://127.0.0.1:8080 --product=Firefox")]
+    Serve(cmd::serve::Args),
+
     /// Process minidumps: stackwalk with symbols, derive Socorro's fields, sign.
     ///
     /// `crashkit process FILE.dmp` prints a human report of where it crashed

@@ -68,6 +68,13 @@ pub enum ConfigError {
         number: usize,
         message: String,
     },
+    #[error("{}:{line}: [[serve.tokens]] table {number}: {message}", path.display())]
+    Token {
+        path: PathBuf,
+        line: usize,
+        number: usize,
+        message: String,
+    },
     #[error("unknown environment variable {var}{hint}")]
     UnknownEnv { var: String, hint: String },
     #[error("{origin}: invalid value for `{key}`: {message}")]
@@ -510,6 +517,13 @@ settings! {
         /// Seconds after which a search-engine request is no longer retried (429, 5xx, connection errors).
         retry_timeout_secs: u64 = 60;
     }
+    /// The self-hosted Crash Stats (`serve`): its API and web pages. API tokens are `[[serve.tokens]]` tables (see below).
+    [serve] ServeSettings {
+        /// Address to listen on; loopback unless told otherwise. --bind overrides it.
+        bind: String = String::from("127.0.0.1:8080");
+        /// Most crashes one `ids` or `csv` download of the search page lists.
+        max_download_rows: u64 = 10000;
+    }
     /// Logging on stderr.
     [log] LogSettings {
         /// Log line format: "text" for people, "json" for log aggregation. The --log-format flag overrides it.
@@ -527,6 +541,8 @@ pub struct Config {
     /// The collector's throttle rules (`[[throttle]]` tables of the file).
     pub throttle: crate::throttle::Rules,
     throttle_source: Option<Source>,
+    /// The API tokens of `serve` (`[[serve.tokens]]` tables of the file).
+    pub tokens: crate::access::Tokens,
     sources: BTreeMap<String, Source>,
 }
 
@@ -684,6 +700,25 @@ impl Config {
             for (name, value) in table.iter() {
                 let key_span = table.key(name).and_then(|k| k.span());
                 let (line, column) = position(key_span.clone().or_else(|| value.span()));
+                if section_key == "serve" && name == "tokens" {
+                    let Some(array) = value.as_array_of_tables() else {
+                        return Err(ConfigError::Token {
+                            path: path.to_owned(),
+                            line,
+                            number: 0,
+                            message: "tokens are [[serve.tokens]] tables".into(),
+                        });
+                    };
+                    self.tokens = crate::access::Tokens::from_toml(array).map_err(|e| {
+                        ConfigError::Token {
+                            path: path.to_owned(),
+                            line: position(e.span).0,
+                            number: e.index + 1,
+                            message: e.message,
+                        }
+                    })?;
+                    continue;
+                }
                 let full = format!("{section_key}.{name}");
                 let Some(def) = KEYS
                     .iter()
@@ -760,6 +795,13 @@ impl Config {
             Some(source) => writeln!(w, "# throttle: {} rules  # {source}\n", self.throttle.len())?,
             None => writeln!(w, "# throttle: no rules (accept everything)  # default\n")?,
         }
+        let names: Vec<&str> = self.tokens.iter().map(|t| t.name.as_str()).collect();
+        writeln!(
+            w,
+            "# serve.tokens: {} tokens ({})\n",
+            names.len(),
+            names.join(", ")
+        )?;
         for (section, _) in SECTIONS {
             writeln!(w, "[{section}]")?;
             for def in KEYS.iter().filter(|d| d.section == *section) {
@@ -850,8 +892,29 @@ pub fn docs(mut w: impl std::io::Write) -> std::io::Result<()> {
     writeln!(w, "## [[throttle]]")?;
     writeln!(w)?;
     writeln!(w, "{}", crate::throttle::DOC.trim())?;
+    writeln!(w)?;
+    writeln!(w, "## [[serve.tokens]]")?;
+    writeln!(w)?;
+    writeln!(w, "{}", TOKENS_DOC.trim())?;
     Ok(())
 }
+
+const TOKENS_DOC: &str = r#"
+API tokens of `crashkit serve`, one table each, by their sha256 (a hash is
+not a secret, so the file can live in version control):
+
+```toml
+[[serve.tokens]]
+name = "triage-bot"                 # for logs; the token itself is never logged
+sha256 = "<hex sha256 of the token>" # printf %s "$TOKEN" | sha256sum
+permissions = ["view_pii", "view_rawdump", "reprocess_crashes"]
+```
+
+Clients send the token in the `Auth-Token` header. Without one, the API
+answers only public fields. `view_pii` shows protected fields,
+`view_rawdump` allows dump downloads, `reprocess_crashes` allows
+`POST /api/Reprocessing/`. An unknown token is refused with HTTP 403.
+"#;
 
 /// A "did you mean" suffix for a misspelt name, or a list of the known ones.
 fn hint(name: &str, known: &[&str], what: &str) -> String {

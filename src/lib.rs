@@ -12,6 +12,7 @@
 //! registry) and [`throttle`] (the collector's rule language).
 //! Dependencies point down; docs/architecture.md has the map.
 
+pub mod access;
 pub mod cli;
 pub mod cmd;
 pub mod collector;
@@ -29,6 +30,7 @@ pub mod signature;
 pub mod storage;
 pub mod synth;
 pub mod throttle;
+pub mod webapp;
 
 /// The layering of docs/architecture.md, checked on the source: a module
 /// uses only modules of lower layers, nothing outside the edge uses the
@@ -40,7 +42,9 @@ mod architecture {
 
     /// Layers from the bottom; the edge (`cli`, `cmd`, the binary) may use all.
     const LAYERS: &[&[&str]] = &[
-        &["crash_id", "fsutil", "retry", "metrics", "throttle"],
+        &[
+            "crash_id", "fsutil", "retry", "metrics", "throttle", "access",
+        ],
         &["config"],
         &[
             "storage",
@@ -50,7 +54,7 @@ mod architecture {
             "crashstats",
             "logging",
         ],
-        &["collector", "process", "synth"],
+        &["collector", "process", "synth", "webapp"],
     ];
 
     fn layer(module: &str) -> Option<usize> {

@@ -248,13 +248,19 @@ async fn demo(
         for _ in 0..count {
             let (product, version, channel) = PRODUCTS[n % PRODUCTS.len()];
             n += 1;
-            let annotations = [
+            let mut annotations = vec![
                 ("ProductName", product),
                 ("Version", version),
                 ("ReleaseChannel", channel),
                 ("BuildID", "20261130120000"),
                 ("ProcessType", if n % 5 == 0 { "content" } else { "parent" }),
             ];
+            // Some reporters send what only view_pii may read, as Firefox
+            // does when the user agrees: `serve` shows it to tokens only.
+            if n % 3 == 0 {
+                annotations.push(("URL", "https://private.example/account?session=demo"));
+                annotations.push(("Comments", "It crashed while I was typing my password."));
+            }
             posted.push(post(&client, &url, &annotations, &dump).await?);
         }
     }

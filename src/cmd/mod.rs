@@ -13,6 +13,7 @@ pub mod process;
 pub mod process_worker;
 pub mod query;
 pub mod reprocess;
+pub mod serve;
 pub mod signature;
 
 use std::io::{BufRead, Write};
@@ -76,6 +77,7 @@ pub fn configure(cli: &Cli, config: &mut Config) -> anyhow::Result<()> {
         Command::Index(args) => index::apply_flags(args, config),
         Command::Query(args) => query::apply_flags(args, config),
         Command::Demo(args) => demo::apply_flags(args, config),
+        Command::Serve(args) => serve::apply_flags(args, config),
         // `config check FILE` reports on its file, whatever the rest says.
         Command::Config(_) => return Ok(()),
         Command::Signature(_)
@@ -104,6 +106,7 @@ pub fn run(
         Command::Index(args) => index::run(args, config, input, out),
         Command::Query(args) => query::run(args, config, out),
         Command::Demo(args) => demo::run(args, config, out),
+        Command::Serve(args) => serve::run(args, config),
         Command::GenerateCrashes(args) => generate_crashes::run(args, out),
         Command::GenerateAssets(args) => generate_assets::run(args, out),
     }

@@ -1,0 +1,153 @@
+//! A self-hosted Crash Stats: Socorro's API and the pages people read,
+//! over a crash storage, a search index and (for reprocessing) a queue.
+//!
+//! The API ([`api`]) is Socorro's contract, so crashstats-tools and
+//! `crashkit query --api` work against it unchanged: `/api/SuperSearch/`
+//! (run by the same [`crate::search`] code as `crashkit query`),
+//! `/api/RawCrash/`, `/api/ProcessedCrash/`, `/api/Reprocessing/`. Callers
+//! are who their `Auth-Token` says ([`crate::access`]); without a token
+//! only public fields leave the server ([`public`]).
+//!
+//! The pages ([`pages`]) are server-rendered HTML with inline CSS and SVG,
+//! no JavaScript and no external assets: a crash report, Super Search with
+//! facets, top crashers and a signature summary. They show public data
+//! only (a browser sends no token).
+
+pub mod api;
+mod chart;
+mod html;
+pub mod pages;
+pub mod public;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::access::{Permission, Token, Tokens};
+use crate::config::Config;
+use crate::queue::Queue;
+use crate::search::SearchIndex;
+use crate::storage::CrashStorage;
+
+/// What the server serves from.
+#[derive(Debug)]
+pub struct Webapp {
+    pub storage: CrashStorage,
+    pub index: Arc<dyn SearchIndex>,
+    /// Where `POST /api/Reprocessing/` publishes (`None`: refused).
+    pub queue: Option<Arc<dyn Queue>>,
+    pub tokens: Tokens,
+    /// Most crashes one `ids` or `csv` download lists.
+    pub max_download_rows: usize,
+}
+
+impl Webapp {
+    pub fn new(
+        config: &Config,
+        storage: CrashStorage,
+        index: Arc<dyn SearchIndex>,
+        queue: Option<Arc<dyn Queue>>,
+    ) -> Webapp {
+        Webapp {
+            storage,
+            index,
+            queue,
+            tokens: config.tokens.clone(),
+            max_download_rows: usize::try_from(config.settings.serve.max_download_rows)
+                .unwrap_or(usize::MAX)
+                .max(1),
+        }
+    }
+
+    /// Who is calling: the token of the `Auth-Token` header, none without
+    /// one, or a 403 for a token that is not configured.
+    pub fn caller(&self, headers: &HeaderMap) -> Result<Caller<'_>, api::ApiError> {
+        let Some(value) = headers.get("auth-token") else {
+            return Ok(Caller(None));
+        };
+        let presented = value.to_str().unwrap_or_default().trim();
+        match self.tokens.find(presented) {
+            Some(token) => Ok(Caller(Some(token))),
+            None => Err(api::error(
+                StatusCode::FORBIDDEN,
+                "Invalid or unknown API token (Auth-Token header)",
+            )),
+        }
+    }
+}
+
+/// The token a request came with.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a>(pub Option<&'a Token>);
+
+impl Caller<'_> {
+    pub fn has(&self, permission: Permission) -> bool {
+        self.0.is_some_and(|t| t.has(permission))
+    }
+
+    /// The token's name, for logs ("-" without one).
+    pub fn name(&self) -> &str {
+        self.0.map_or("-", |t| t.name.as_str())
+    }
+}
+
+/// Every route of the server.
+pub fn router(app: Arc<Webapp>) -> Router {
+    Router::new()
+        .route("/api/SuperSearch/", get(api::super_search))
+        .route("/api/RawCrash/", get(api::raw_crash))
+        .route("/api/ProcessedCrash/", get(api::processed_crash))
+        .route("/api/Reprocessing/", axum::routing::post(api::reprocessing))
+        .route("/", get(pages::home))
+        .route("/report/index/{id}", get(pages::report))
+        .route("/search/", get(pages::search))
+        .route("/search/ids", get(pages::search_ids))
+        .route("/search/csv", get(pages::search_csv))
+        .route("/topcrashers/", get(pages::topcrashers))
+        .route("/signature/", get(pages::signature))
+        .route("/__heartbeat__", get(heartbeat))
+        .fallback(not_found)
+        .with_state(app)
+}
+
+async fn heartbeat() -> &'static str {
+    "OK"
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        let name = uri.path().trim_start_matches("/api/").trim_end_matches('/');
+        return api::error(
+            StatusCode::NOT_FOUND,
+            &format!("No service called '{name}'"),
+        )
+        .into_response();
+    }
+    (
+        StatusCode::NOT_FOUND,
+        html::page("Not found", "", &html::notice("Nothing here.")),
+    )
+        .into_response()
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Arc<Webapp>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The query string's parameters, in order.
+fn query_params(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
