@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Index processed crashes for Super Search')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Super Search: filter, facet and count crashes')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a self-hosted Crash Stats: Socorro''s API and web pages')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign')
             [CompletionResult]::new('reprocess', 'reprocess', [CompletionResultType]::ParameterValue, 'Send crashes back through processing')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
@@ -212,6 +213,23 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'crashkit;serve' {
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on (serve.bind); port 0 picks a free port')
+            [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Where the crashes are (storage.url): a directory, file:// or s3:// URL')
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'The queue POST /api/Reprocessing/ publishes to (queue.url): a spool directory or redis://host:port/db. Without one, reprocessing is refused')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'crashkit;process' {
             [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there')
             [CompletionResult]::new('--annotations', '--annotations', [CompletionResultType]::ParameterName, 'Annotations for a local minidump: a JSON object, as the raw crash')
@@ -328,6 +346,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, check and document the configuration')
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Index processed crashes for Super Search')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Super Search: filter, facet and count crashes')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a self-hosted Crash Stats: Socorro''s API and web pages')
             [CompletionResult]::new('process', 'process', [CompletionResultType]::ParameterValue, 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign')
             [CompletionResult]::new('reprocess', 'reprocess', [CompletionResultType]::ParameterValue, 'Send crashes back through processing')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
@@ -362,6 +381,9 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             break
         }
         'crashkit;help;query' {
+            break
+        }
+        'crashkit;help;serve' {
             break
         }
         'crashkit;help;process' {

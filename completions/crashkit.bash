@@ -49,6 +49,9 @@ _crashkit() {
             crashkit,reprocess)
                 cmd="crashkit__subcmd__reprocess"
                 ;;
+            crashkit,serve)
+                cmd="crashkit__subcmd__serve"
+                ;;
             crashkit,signature)
                 cmd="crashkit__subcmd__signature"
                 ;;
@@ -109,6 +112,9 @@ _crashkit() {
             crashkit__subcmd__help,reprocess)
                 cmd="crashkit__subcmd__help__subcmd__reprocess"
                 ;;
+            crashkit__subcmd__help,serve)
+                cmd="crashkit__subcmd__help__subcmd__serve"
+                ;;
             crashkit__subcmd__help,signature)
                 cmd="crashkit__subcmd__help__subcmd__signature"
                 ;;
@@ -128,7 +134,7 @@ _crashkit() {
 
     case "${cmd}" in
         crashkit)
-            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve demo config index query process reprocess signature generate-crashes process-worker generate-assets help"
+            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,7 +498,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help)
-            opts="collect-serve demo config index query process reprocess signature generate-crashes process-worker generate-assets help"
+            opts="collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -688,6 +694,20 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help__subcmd__reprocess)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -971,6 +991,44 @@ _crashkit() {
                     return 0
                     ;;
                 --api)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__serve)
+            opts="-v -q -h -V --bind --storage --index --queue --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

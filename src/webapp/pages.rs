@@ -822,10 +822,15 @@ fn days_param(params: &[(String, String)], default: i64) -> i64 {
 fn days_choices(base: &str, current: i64) -> String {
     let mut out = String::from("<p>Period: ");
     for days in [1, 3, 7, 14, 28, 90] {
-        if days == current {
-            let _ = write!(out, "<strong>{days} days</strong> ");
+        let label = if days == 1 {
+            "1 day".to_owned()
         } else {
-            let _ = write!(out, "<a href=\"{base}&amp;days={days}\">{days} days</a> ");
+            format!("{days} days")
+        };
+        if days == current {
+            let _ = write!(out, "<strong>{label}</strong> ");
+        } else {
+            let _ = write!(out, "<a href=\"{base}&amp;days={days}\">{label}</a> ");
         }
     }
     out.push_str("</p>");

@@ -68,6 +68,7 @@ fn each_subcommand_help_has_its_own_heading_for_global_options_and_examples() {
         "process",
         "query",
         "reprocess",
+        "serve",
         "signature",
     ] {
         let out = run(crashkit(dir.path()).args([sub, "--help"]));

@@ -150,3 +150,41 @@ fn a_bad_throttle_rule_is_named_with_its_line() {
         "{err}"
     );
 }
+
+#[test]
+fn serve_tokens_are_checked_and_shown_by_name_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crashkit.toml");
+    let hash = crashkit::access::hash_hex("the-token");
+    std::fs::write(
+        &file,
+        format!(
+            "[serve]\nbind = \"127.0.0.1:9000\"\n\n[[serve.tokens]]\nname = \"triage-bot\"\nsha256 = \"{hash}\"\npermissions = [\"view_pii\"]\n"
+        ),
+    )
+    .unwrap();
+    let out = run(crashkit(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["config", "show"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("# serve.tokens: 1 tokens (triage-bot)"),
+        "{text}"
+    );
+    assert!(!text.contains(&hash), "{text}");
+    // A mistake names the table and its line.
+    std::fs::write(
+        &file,
+        "[serve]\nbind = \"127.0.0.1:9000\"\n\n[[serve.tokens]]\nname = \"a\"\nsha256 = \"not hex\"\n",
+    )
+    .unwrap();
+    let out = run(crashkit(dir.path()).args(["config", "check"]).arg(&file));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("crashkit.toml:6: [[serve.tokens]] table 1: `sha256` must be 64 hex digits"),
+        "{err}"
+    );
+}

@@ -2,7 +2,7 @@
 //! waits out real outages of its servers without failing, losing or
 //! dead-lettering a crash.
 
-use crate::{crashkit, run, stderr};
+use crate::{crashkit, have, run, stderr};
 
 /// A worker never starts on storage that cannot be the collector's: not
 /// given, missing, foreign, or with its queue unreachable. Exit 2, the
@@ -93,23 +93,6 @@ fn free_ports(n: usize) -> Vec<u16> {
     held.iter()
         .map(|l| l.local_addr().unwrap().port())
         .collect()
-}
-
-/// Whether a server tool is installed; in CI a missing one fails the test.
-fn have(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs {tool} (scripts/test.sh installs it)"
-        );
-        eprintln!("skipping: {tool} is not installed");
-    }
-    found
 }
 
 fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {

@@ -10,6 +10,7 @@ mod process;
 mod queue;
 mod reprocess;
 mod search;
+mod serve;
 mod signature;
 
 use std::path::{Path, PathBuf};
@@ -64,4 +65,21 @@ pub fn with_stdin(cmd: &mut Command, input: &str) -> Output {
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
     out
+}
+
+/// Whether a server tool is installed; in CI a missing one fails the test.
+pub fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs {tool} (scripts/test.sh installs it)"
+        );
+        eprintln!("skipping: {tool} is not installed");
+    }
+    found
 }

@@ -1,0 +1,835 @@
+//! `crashkit serve`: the real binary over crashes the demo collected,
+//! processed and indexed, asked by a raw HTTP client written here (every
+//! endpoint, with and without each permission), by crashstats-tools'
+//! commands (`supersearch`, `supersearchfacet`, `fetch-data`, `reprocess`)
+//! and `crashkit query --api`, and by a real browser: headless Chromium
+//! loads each page (`--dump-dom` gives the DOM it built, which the tests
+//! assert on) and saves screenshots under target/tmp/screenshots/.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use crate::collector::raw_request;
+use crate::{crashkit, have, repo, run, stderr, stdout};
+
+/// Permissions of the test's tokens; each token's value is `<name>-secret`.
+const TOKENS: &[(&str, &[&str])] = &[
+    ("pii", &["view_pii"]),
+    ("dumps", &["view_rawdump"]),
+    ("reprocess", &["reprocess_crashes"]),
+    ("all", &["view_pii", "view_rawdump", "reprocess_crashes"]),
+];
+
+/// What only `view_pii` may see: values the demo puts in URL and Comments.
+const SECRETS: &[&str] = &["private.example", "typing my password"];
+
+fn secret(name: &str) -> String {
+    format!("{name}-secret")
+}
+
+/// A demo's data served by `crashkit serve`; stopped when dropped.
+struct Site {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    child: Child,
+    addr: String,
+}
+
+impl Site {
+    fn start() -> Site {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("demo");
+        let out = run(crashkit(tmp.path())
+            .arg("demo")
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--testdata")
+            .arg(repo().join("testdata")));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let mut config = String::new();
+        for (name, permissions) in TOKENS {
+            let quoted: Vec<String> = permissions.iter().map(|p| format!("{p:?}")).collect();
+            config.push_str(&format!(
+                "[[serve.tokens]]\nname = {name:?}\nsha256 = {:?}\npermissions = [{}]\n\n",
+                crashkit::access::hash_hex(&secret(name)),
+                quoted.join(", ")
+            ));
+        }
+        let config_file = tmp.path().join("serve.toml");
+        std::fs::write(&config_file, config).unwrap();
+        let mut child = crashkit(tmp.path())
+            .arg("--config")
+            .arg(&config_file)
+            .args(["serve", "--bind", "127.0.0.1:0", "--storage"])
+            .arg(dir.join("crashdata"))
+            .arg("--index")
+            .arg(dir.join("index"))
+            .arg("--queue")
+            .arg(dir.join("spool"))
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let addr = loop {
+            let line = lines.next().expect("serve printed its address").unwrap();
+            if let Some(rest) = line.strip_prefix("crashkit serve: listening on http://") {
+                break rest.to_owned();
+            }
+        };
+        // Keep draining the log so the server never blocks on stderr.
+        std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
+        Site {
+            _tmp: tmp,
+            dir,
+            child,
+            addr,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn storage(&self) -> PathBuf {
+        self.dir.join("crashdata")
+    }
+
+    /// `GET path` with the token of `token` (a name of [`TOKENS`], or any
+    /// other string sent as it is).
+    fn get(&self, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
+        self.request("GET", path, token, None)
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        form: Option<&str>,
+    ) -> (u16, Vec<u8>) {
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if let Some(token) = token {
+            let value = if TOKENS.iter().any(|(n, _)| *n == token) {
+                secret(token)
+            } else {
+                token.to_owned()
+            };
+            head.push_str(&format!("Auth-Token: {value}\r\n"));
+        }
+        let body = form.unwrap_or_default();
+        if form.is_some() {
+            head.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        head.push_str("\r\n");
+        head.push_str(body);
+        let r = raw_request(&self.addr, head.as_bytes());
+        (r.status, r.body)
+    }
+
+    /// Every crash id the demo stored, sorted.
+    fn crash_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = std::fs::read_dir(self.storage().join("v1/processed_crash"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    fn raw_crash(&self, id: &str) -> Value {
+        crate::collector::raw_crash(&self.storage(), id)
+    }
+
+    fn processed_crash(&self, id: &str) -> Value {
+        let path = self.storage().join("v1/processed_crash").join(id);
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    /// A crash the reporter sent protected annotations with.
+    fn crash_with_secrets(&self) -> String {
+        self.crash_ids()
+            .into_iter()
+            .find(|id| self.raw_crash(id).get("URL").is_some())
+            .expect("the demo sends URL with some crashes")
+    }
+
+    /// Messages waiting in the spool's reprocessing queue.
+    fn reprocessing_backlog(&self) -> Vec<String> {
+        let ready = self.dir.join("spool/reprocessing/ready");
+        let mut out = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(ready) {
+            for entry in entries {
+                out.push(std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default());
+            }
+        }
+        out
+    }
+
+    /// `crashkit query` over the index the site serves.
+    fn query(&self, args: &[&str]) -> String {
+        let out = run(crashkit(&self.dir)
+            .arg("query")
+            .arg("--index")
+            .arg(self.dir.join("index"))
+            .args(args));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn json(body: &[u8]) -> Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body)))
+}
+
+fn leaks(body: &[u8]) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(body);
+    SECRETS.iter().copied().find(|s| text.contains(s))
+}
+
+/// Every key anywhere in `value`.
+fn keys(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                out.insert(k.clone());
+                keys(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn without_a_token_no_protected_field_or_dump_leaves_the_server() {
+    let site = Site::start();
+    let id = site.crash_with_secrets();
+    let stored_raw = site.raw_crash(&id);
+    let stored_processed = site.processed_crash(&id);
+    let dump = std::fs::read(site.storage().join("v1/dump").join(&id)).unwrap();
+    let has = |token: Option<&str>, permission: &str| {
+        token.is_some_and(|t| {
+            TOKENS
+                .iter()
+                .any(|(n, ps)| *n == t && ps.contains(&permission))
+        })
+    };
+    let callers: Vec<Option<&str>> = std::iter::once(None)
+        .chain(TOKENS.iter().map(|(n, _)| Some(*n)))
+        .collect();
+    for caller in callers {
+        let who = caller.unwrap_or("no token");
+        // Super Search: every indexed field is public.
+        let (status, body) = site.get(
+            "/api/SuperSearch/?_columns=uuid&_columns=signature&_facets=platform",
+            caller,
+        );
+        assert_eq!(status, 200, "{who}");
+        assert_eq!(leaks(&body), None, "{who}");
+        assert_eq!(json(&body)["total"], 42, "{who}");
+
+        // Annotations: all of them with view_pii, the public ones otherwise.
+        let (status, body) = site.get(&format!("/api/RawCrash/?crash_id={id}&format=meta"), caller);
+        assert_eq!(status, 200, "{who}");
+        if has(caller, "view_pii") {
+            assert_eq!(json(&body), stored_raw, "{who}");
+        } else {
+            assert_eq!(leaks(&body), None, "{who}");
+            let raw = json(&body);
+            for key in raw.as_object().unwrap().keys() {
+                assert!(
+                    crashkit::webapp::public::RAW_CRASH.contains(&key.as_str()),
+                    "{who}: {key} is not public"
+                );
+            }
+            assert!(raw.get("metadata").is_none(), "{who}");
+            assert_eq!(raw["ProductName"], stored_raw["ProductName"], "{who}");
+        }
+
+        // The dump: its bytes with view_rawdump, 403 otherwise.
+        let (status, body) = site.get(
+            &format!("/api/RawCrash/?crash_id={id}&format=raw&name=dump"),
+            caller,
+        );
+        if has(caller, "view_rawdump") {
+            assert_eq!(status, 200, "{who}");
+            assert!(body == dump, "{who}: the dump differs from the stored one");
+        } else {
+            assert_eq!(status, 403, "{who}");
+            assert!(
+                String::from_utf8_lossy(&body).contains("View Raw Dumps"),
+                "{who}"
+            );
+        }
+
+        // The processed crash: whole with view_pii; otherwise no key the
+        // schema does not mark public, however deep.
+        let (status, body) = site.get(&format!("/api/ProcessedCrash/?crash_id={id}"), caller);
+        assert_eq!(status, 200, "{who}");
+        let processed = json(&body);
+        if has(caller, "view_pii") {
+            assert_eq!(processed, stored_processed, "{who}");
+        } else {
+            let mut seen = BTreeSet::new();
+            keys(&processed, &mut seen);
+            for protected in [
+                "registers",
+                "handles",
+                "thread_id",
+                "proc_limits",
+                "soft_errors",
+            ] {
+                assert!(!seen.contains(protected), "{who}: {protected} leaked");
+            }
+            assert_eq!(
+                processed["signature"], stored_processed["signature"],
+                "{who}"
+            );
+            assert_eq!(
+                processed["json_dump"]["crashing_thread"]["frames"][0]["function"],
+                stored_processed["json_dump"]["crashing_thread"]["frames"][0]["function"],
+                "{who}"
+            );
+        }
+
+        // Reprocessing: reprocess_crashes only.
+        let before = site.reprocessing_backlog().len();
+        let (status, body) = site.request(
+            "POST",
+            "/api/Reprocessing/",
+            caller,
+            Some(&format!("crash_ids={id}")),
+        );
+        if has(caller, "reprocess_crashes") {
+            assert_eq!((status, json(&body)), (200, Value::Bool(true)), "{who}");
+            assert_eq!(site.reprocessing_backlog().len(), before + 1, "{who}");
+        } else {
+            assert_eq!(status, 403, "{who}");
+            assert!(
+                String::from_utf8_lossy(&body).contains("Reprocess Crashes"),
+                "{who}"
+            );
+            assert_eq!(site.reprocessing_backlog().len(), before, "{who}");
+        }
+    }
+
+    // A token that is not configured is refused everywhere.
+    for path in [
+        "/api/SuperSearch/".to_owned(),
+        format!("/api/RawCrash/?crash_id={id}"),
+        format!("/api/ProcessedCrash/?crash_id={id}"),
+    ] {
+        assert_eq!(site.get(&path, Some("not-a-token")).0, 403, "{path}");
+    }
+    assert_eq!(
+        site.request(
+            "POST",
+            "/api/Reprocessing/",
+            Some("not-a-token"),
+            Some("crash_ids=x")
+        )
+        .0,
+        403
+    );
+
+    // The pages are public: they never show what only view_pii may read.
+    let signature = stored_processed["signature"].as_str().unwrap().to_owned();
+    let quoted: String = form_urlencoded::byte_serialize(signature.as_bytes()).collect();
+    for path in [
+        "/".to_owned(),
+        format!("/report/index/{id}"),
+        "/search/?product=Firefox&_facets=url".to_owned(),
+        "/search/?product=Firefox".to_owned(),
+        "/search/csv?product=Firefox&_columns=uuid&_columns=signature".to_owned(),
+        format!("/signature/?signature={quoted}"),
+        "/topcrashers/?product=Firefox".to_owned(),
+    ] {
+        let (status, body) = site.get(&path, None);
+        assert!(status == 200 || status == 400, "{path}: {status}");
+        assert_eq!(leaks(&body), None, "{path}");
+    }
+}
+
+#[test]
+fn bad_requests_get_clear_errors_that_name_the_parameter() {
+    let site = Site::start();
+    let id = site.crash_ids().remove(0);
+    let error = |path: &str| {
+        let (status, body) = site.get(path, Some("all"));
+        let value = json(&body);
+        (
+            status,
+            value["error"].as_str().unwrap_or_default().to_owned(),
+            value,
+        )
+    };
+    let (status, message, _) = error("/api/ProcessedCrash/?crash_id=../../etc/passwd");
+    assert_eq!(status, 400);
+    assert!(message.contains("crash_id"), "{message}");
+    let (status, message, _) =
+        error("/api/RawCrash/?crash_id=00000000-0000-4000-8000-000000261201");
+    assert_eq!(status, 404);
+    assert!(message.contains("Not found"), "{message}");
+    let (status, _, value) = error("/api/RawCrash/");
+    assert_eq!(status, 400);
+    assert!(value["errors"]["crash_id"].is_array(), "{value}");
+    let (status, message, _) = error(&format!(
+        "/api/RawCrash/?crash_id={id}&format=raw&name=../processed_crash"
+    ));
+    assert_eq!(status, 400);
+    assert!(message.contains("name"), "{message}");
+    let (status, message, _) = error(&format!("/api/RawCrash/?crash_id={id}&format=xml"));
+    assert_eq!(status, 400);
+    assert!(message.contains("format"), "{message}");
+    for (param, query) in [
+        ("_results_number", "_results_number=1001"),
+        ("nosuchfield", "nosuchfield=1"),
+        ("_facets", "_facets=nosuchfield"),
+        ("signature", "signature=@(unclosed"),
+        ("date", "date=%3Eyesterday-ish"),
+    ] {
+        let (status, message, _) = error(&format!("/api/SuperSearch/?{query}"));
+        assert_eq!(status, 400, "{query}");
+        assert!(message.contains(param), "{query}: {message}");
+    }
+    let (status, message, _) = error("/api/NoSuchThing/");
+    assert_eq!(status, 404);
+    assert!(message.contains("NoSuchThing"), "{message}");
+    // Reprocessing: bad ids and rulesets are refused whole, nothing queued.
+    for form in [
+        "crash_ids=not-a-crash".to_owned(),
+        format!("crash_ids={id}:no_such_ruleset"),
+        String::new(),
+    ] {
+        let (status, body) = site.request("POST", "/api/Reprocessing/", Some("all"), Some(&form));
+        assert_eq!(status, 400, "{form}: {}", String::from_utf8_lossy(&body));
+    }
+    assert!(site.reprocessing_backlog().is_empty());
+    // The ruleset of `<id>:<ruleset>` travels with the message.
+    let (status, _) = site.request(
+        "POST",
+        "/api/Reprocessing/",
+        Some("all"),
+        Some(&format!("crash_ids={id}:regenerate_signature")),
+    );
+    assert_eq!(status, 200);
+    let queued = site.reprocessing_backlog();
+    assert!(
+        queued.len() == 1 && queued[0].contains("regenerate_signature") && queued[0].contains(&id),
+        "{queued:?}"
+    );
+    // Pages say what is wrong in HTML.
+    let (status, body) = site.get("/report/index/not-a-crash-id", None);
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("not a valid crash id"));
+    let (status, _) = site.get("/report/index/00000000-0000-4000-8000-000000261201", None);
+    assert_eq!(status, 404);
+    let (status, body) = site.get("/search/?_results_number=5000", None);
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("_results_number"));
+}
+
+/// Where crashstats-tools' commands are, if installed (required in CI).
+fn crashstats_tools() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("CRASHKIT_TEST_CRASHSTATS_TOOLS") {
+        return Some(PathBuf::from(dir));
+    }
+    if !have("supersearch") {
+        return None;
+    }
+    let out = Command::new("sh")
+        .args(["-c", "command -v supersearch"])
+        .output()
+        .unwrap();
+    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    path.parent().map(Path::to_owned)
+}
+
+/// Runs a crashstats-tools command with `token` (a [`TOKENS`] name) in
+/// CRASHSTATS_API_TOKEN; its exit status and output.
+fn tool(bin: &Path, name: &str, token: Option<&str>, args: &[&str]) -> (bool, String, String) {
+    let mut cmd = Command::new(bin.join(name));
+    cmd.args(args).stdin(Stdio::null()).env("COLUMNS", "200");
+    match token {
+        Some(t) => cmd.env("CRASHSTATS_API_TOKEN", secret(t)),
+        None => cmd.env_remove("CRASHSTATS_API_TOKEN"),
+    };
+    let out = cmd.output().unwrap_or_else(|e| panic!("{name}: {e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn crashstats_tools_and_query_api_work_against_serve() {
+    let Some(bin) = crashstats_tools() else {
+        return;
+    };
+    let site = Site::start();
+    let host = site.url("");
+    let expected: BTreeSet<String> = site
+        .query(&["product=Firefox", "--format", "ids", "--limit", "all"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(expected.len() > 10, "{expected:?}");
+
+    // supersearch: the crash ids, paged by the tool.
+    let (ok, out, err) = tool(
+        &bin,
+        "supersearch",
+        None,
+        &["--host", &host, "--num", "all", "--product=Firefox"],
+    );
+    assert!(ok, "{err}");
+    let found: BTreeSet<String> = out.lines().map(|l| l.trim().to_owned()).collect();
+    assert_eq!(found, expected);
+
+    // crashkit query --api: the same crashes, through the same API.
+    let out = run(crashkit(&site.dir).args([
+        "query",
+        "--api",
+        &host,
+        "product=Firefox",
+        "--format",
+        "ids",
+        "--limit",
+        "all",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let via_api: BTreeSet<String> = stdout(&out).lines().map(str::to_owned).collect();
+    assert_eq!(via_api, expected);
+
+    // supersearchfacet: the facet table, as the index counts it.
+    let (ok, out, err) = tool(
+        &bin,
+        "supersearchfacet",
+        None,
+        &[
+            "--host",
+            &host,
+            "--_facets=signature",
+            "--product=Firefox",
+            "--format=tab",
+        ],
+    );
+    assert!(ok, "{err}");
+    let table: Vec<(String, u64)> = out
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .filter(|(term, _)| *term != "signature")
+        .map(|(term, count)| (term.to_owned(), count.trim().parse().unwrap()))
+        .collect();
+    let facets = json(
+        site.query(&[
+            "product=Firefox",
+            "--facet",
+            "signature",
+            "--format",
+            "json",
+            "--limit",
+            "0",
+        ])
+        .as_bytes(),
+    );
+    let mut want: Vec<(String, u64)> = facets["facets"]["signature"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["term"].as_str().unwrap().to_owned(),
+                b["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    want.push(("total".into(), expected.len() as u64));
+    assert_eq!(table, want, "{out}");
+
+    // fetch-data: raw crash, dumps and processed crash, byte-identical dumps.
+    let some: Vec<String> = expected.iter().take(3).cloned().collect();
+    let into = site.dir.join("fetched");
+    let mut args = vec![
+        "--host",
+        &host,
+        "--raw",
+        "--dumps",
+        "--processed",
+        into.to_str().unwrap(),
+    ];
+    args.extend(some.iter().map(String::as_str));
+    let (ok, _, err) = tool(&bin, "fetch-data", Some("all"), &args);
+    assert!(ok, "{err}");
+    for id in &some {
+        let dump = std::fs::read(into.join("upload_file_minidump").join(id)).unwrap();
+        let stored = std::fs::read(site.storage().join("v1/dump").join(id)).unwrap();
+        assert!(dump == stored, "{id}: fetched dump differs");
+        let raw: Value = serde_json::from_slice(
+            &std::fs::read(
+                into.join("raw_crash")
+                    .join(format!("20{}", &id[30..]))
+                    .join(id),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(raw, site.raw_crash(id));
+        let processed: Value =
+            serde_json::from_slice(&std::fs::read(into.join("processed_crash").join(id)).unwrap())
+                .unwrap();
+        assert_eq!(processed, site.processed_crash(id));
+    }
+    // A token without view_rawdump: the tool is told, and no dump is written.
+    let into = site.dir.join("fetched-without-permission");
+    let mut args = vec!["--host", &host, "--raw", "--dumps", into.to_str().unwrap()];
+    args.push(&some[0]);
+    let (ok, out, err) = tool(&bin, "fetch-data", Some("pii"), &args);
+    assert!(!ok, "{out}");
+    assert!(err.contains("403") || out.contains("403"), "{out}{err}");
+    assert!(!into.join("upload_file_minidump").join(&some[0]).exists());
+
+    // reprocess: onto the reprocessing queue, with the permission only.
+    let mut args = vec!["--host", &host, "--sleep", "0"];
+    args.extend(some.iter().map(String::as_str));
+    let (ok, out, err) = tool(&bin, "reprocess", Some("pii"), &args);
+    assert!(!ok, "{out}");
+    assert!(err.contains("Reprocess Crashes"), "{err}");
+    assert!(site.reprocessing_backlog().is_empty());
+    let (ok, out, err) = tool(&bin, "reprocess", Some("reprocess"), &args);
+    assert!(ok && out.contains("Done!"), "{out}{err}");
+    let queued = site.reprocessing_backlog();
+    assert_eq!(queued.len(), some.len());
+    for id in &some {
+        assert!(
+            queued.iter().any(|m| m.contains(id.as_str())),
+            "{id} not queued"
+        );
+    }
+}
+
+/// Headless Chromium, if installed (required in CI).
+fn chromium() -> Option<String> {
+    if let Ok(path) = std::env::var("CRASHKIT_TEST_CHROMIUM") {
+        return Some(path);
+    }
+    have("chromium").then(|| "chromium".to_owned())
+}
+
+struct Browser {
+    bin: String,
+    profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn command(&self, width: u32, height: u32) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", self.profile.path().display()))
+        .arg(format!("--window-size={width},{height}"))
+        .stdin(Stdio::null());
+        cmd
+    }
+
+    /// The DOM the browser built from `url`.
+    fn dom(&self, url: &str) -> String {
+        let out = self
+            .command(1280, 1800)
+            .arg("--dump-dom")
+            .arg(url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A screenshot of `url` in target/tmp/screenshots/`name`.png.
+    fn screenshot(&self, url: &str, name: &str, width: u32, height: u32) {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{name}.png"));
+        let out = self
+            .command(width, height)
+            .arg(format!("--screenshot={}", file.display()))
+            .arg(url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let png = std::fs::read(&file).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 10_000,
+            "{name}: an empty screenshot"
+        );
+    }
+}
+
+/// The rows of the table with `id` in `dom`: each row's cell texts.
+fn table_rows(dom: &str, id: &str) -> Vec<Vec<String>> {
+    let start = dom
+        .find(&format!("<table id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table {id}"));
+    let table = &dom[start..start + dom[start..].find("</table>").unwrap()];
+    let body = &table[table.find("<tbody>").unwrap()..];
+    let tags = regex::Regex::new(r"<[^>]+>").unwrap();
+    body.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let cell = &cell[cell.find('>').unwrap() + 1..];
+                    let cell = cell.split("</td>").next().unwrap();
+                    tags.replace_all(cell, "")
+                        .replace("&amp;", "&")
+                        .trim()
+                        .to_owned()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn pages_in_a_real_browser() {
+    let Some(bin) = chromium() else {
+        return;
+    };
+    let browser = Browser {
+        bin,
+        profile: tempfile::tempdir().unwrap(),
+    };
+    let site = Site::start();
+    // A crash in a worker thread: its stack, and the other 12 threads folded.
+    let threaded = site
+        .crash_ids()
+        .into_iter()
+        .find(|id| site.processed_crash(id)["thread_count"] == 13)
+        .expect("the demo posts thread-null-write.dmp");
+
+    // The report: the stack's functions with their source lines.
+    let url = site.url(&format!("/report/index/{threaded}"));
+    let dom = browser.dom(&url);
+    assert!(
+        dom.contains("<h1 id=\"signature\">crashhelper::crash_null_write</h1>"),
+        "{dom}"
+    );
+    let frames = table_rows(&dom, "crashing-frames");
+    assert_eq!(frames[0][1], "crashhelper");
+    assert_eq!(frames[0][2], "crashhelper::crash_null_write");
+    assert_eq!(frames[0][3], "testdata/crashhelper/src/main.rs:31");
+    assert_eq!(frames[1][2], "crashhelper::worker_crash");
+    assert_eq!(dom.matches("<details><summary>Thread").count(), 12);
+    assert!(
+        dom.contains("<dd>8 worker-7</dd>"),
+        "the crashing thread is named"
+    );
+    assert_eq!(table_rows(&dom, "missing-symbols")[0][0], "linux-vdso.so.1");
+    browser.screenshot(&url, "report", 1280, 1800);
+    browser.screenshot(&url, "report-phone", 390, 1600);
+
+    // Super Search: the total, the hits, the signature facet.
+    let firefox: Vec<String> = site
+        .query(&["product=Firefox", "--format", "ids", "--limit", "all"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let url = site.url("/search/?product=Firefox&_facets=signature&_facets=version");
+    let dom = browser.dom(&url);
+    assert!(
+        dom.contains(&format!("<h2 id=\"total\">{} crashes</h2>", firefox.len())),
+        "{dom}"
+    );
+    let hits = table_rows(&dom, "hits");
+    assert_eq!(hits.len(), firefox.len());
+    for row in &hits {
+        assert!(firefox.contains(&row[0]), "{row:?}");
+        assert_eq!(row[3], "Firefox");
+    }
+    let facet = table_rows(&dom, "facet-signature");
+    let counted: u64 = facet.iter().map(|r| r[1].parse::<u64>().unwrap()).sum();
+    assert_eq!(counted, firefox.len() as u64);
+    assert!(
+        dom.contains("<form class=\"search card\""),
+        "the form is there"
+    );
+    browser.screenshot(&url, "search", 1280, 1800);
+
+    // A submitted form lands on the shareable Super Search address.
+    let dom = browser.dom(&site.url("/search/?f=product&op=&v=Firefox&f=&op=&v="));
+    assert_eq!(table_rows(&dom, "hits").len(), firefox.len());
+
+    // Top crashers: one row per signature, ranked by count.
+    let url = site.url("/topcrashers/?product=Firefox&days=7");
+    let dom = browser.dom(&url);
+    let rows = table_rows(&dom, "topcrashers");
+    assert_eq!(rows.len(), facet.len());
+    assert_eq!(rows[0][0], "1");
+    assert_eq!(rows[0][2], facet[0][0], "the top signature ranks first");
+    assert_eq!(rows[0][3], facet[0][1]);
+    browser.screenshot(&url, "topcrashers", 1280, 1200);
+
+    // The signature page: one chart point per day, adding up to the crashes.
+    let quoted: String =
+        form_urlencoded::byte_serialize(b"crashhelper::crash_null_write").collect();
+    let url = site.url(&format!("/signature/?signature={quoted}&days=7"));
+    let dom = browser.dom(&url);
+    let points =
+        regex::Regex::new(r#"<circle class="point" data-date="([0-9-]+)" data-count="(\d+)""#)
+            .unwrap();
+    let counts: Vec<u64> = points
+        .captures_iter(&dom)
+        .map(|c| c[2].parse().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 7);
+    let total = site
+        .query(&[
+            "signature==crashhelper::crash_null_write",
+            "--format",
+            "ids",
+            "--limit",
+            "all",
+        ])
+        .lines()
+        .count() as u64;
+    assert_eq!(counts.iter().sum::<u64>(), total);
+    assert_eq!(
+        *counts.last().unwrap(),
+        total,
+        "the demo's crashes are today's"
+    );
+    assert!(!table_rows(&dom, "facet-platform").is_empty());
+    browser.screenshot(&url, "signature", 1280, 1400);
+}
