@@ -25,6 +25,9 @@ _crashkit() {
             crashkit,demo)
                 cmd="crashkit__subcmd__demo"
                 ;;
+            crashkit,fetch)
+                cmd="crashkit__subcmd__fetch"
+                ;;
             crashkit,generate-assets)
                 cmd="crashkit__subcmd__generate__subcmd__assets"
                 ;;
@@ -36,6 +39,9 @@ _crashkit() {
                 ;;
             crashkit,index)
                 cmd="crashkit__subcmd__index"
+                ;;
+            crashkit,migrate)
+                cmd="crashkit__subcmd__migrate"
                 ;;
             crashkit,process)
                 cmd="crashkit__subcmd__process"
@@ -88,6 +94,9 @@ _crashkit() {
             crashkit__subcmd__help,demo)
                 cmd="crashkit__subcmd__help__subcmd__demo"
                 ;;
+            crashkit__subcmd__help,fetch)
+                cmd="crashkit__subcmd__help__subcmd__fetch"
+                ;;
             crashkit__subcmd__help,generate-assets)
                 cmd="crashkit__subcmd__help__subcmd__generate__subcmd__assets"
                 ;;
@@ -99,6 +108,9 @@ _crashkit() {
                 ;;
             crashkit__subcmd__help,index)
                 cmd="crashkit__subcmd__help__subcmd__index"
+                ;;
+            crashkit__subcmd__help,migrate)
+                cmd="crashkit__subcmd__help__subcmd__migrate"
                 ;;
             crashkit__subcmd__help,process)
                 cmd="crashkit__subcmd__help__subcmd__process"
@@ -134,7 +146,7 @@ _crashkit() {
 
     case "${cmd}" in
         crashkit)
-            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help"
+            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,6 +433,48 @@ _crashkit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        crashkit__subcmd__fetch)
+            opts="-v -q -h -V --from --to --no-raw --no-dumps --processed --workers --overwrite --layout --from-layout --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "v1 crashstats-tools" -- "${cur}"))
+                    return 0
+                    ;;
+                --from-layout)
+                    COMPREPLY=($(compgen -W "v1 v2-entropy antenna-fs crashstats-tools" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         crashkit__subcmd__generate__subcmd__assets)
             opts="-v -q -h -V --out --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -498,7 +552,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help)
-            opts="collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help"
+            opts="collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,6 +649,20 @@ _crashkit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        crashkit__subcmd__help__subcmd__fetch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         crashkit__subcmd__help__subcmd__generate__subcmd__assets)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -638,6 +706,20 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help__subcmd__index)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -759,6 +841,40 @@ _crashkit() {
                     return 0
                     ;;
                 --prune-older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__migrate)
+            opts="-v -q -h -V --from-layout --date-range --workers --dry-run --delete-source --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from-layout)
+                    COMPREPLY=($(compgen -W "v1 v2-entropy antenna-fs crashstats-tools" -- "${cur}"))
+                    return 0
+                    ;;
+                --date-range)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,6 +36,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand serve 'Run a self-hosted Crash Stats: Socorro''s API and web pages'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand reprocess 'Send crashes back through processing'
+            cand fetch 'Download crashes by id from a Crash Stats API, or from a storage'
+            cand migrate 'Copy crash data between storages, verified and resumable'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
@@ -259,6 +261,44 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'crashkit;fetch'= {
+            cand --from 'Where from: a Crash Stats (https://crash-stats.example.org, token from CRASHSTATS_API_TOKEN), or a storage (directory, s3:// URL)'
+            cand --to 'Where to (storage.url): a directory, file:// or s3:// URL'
+            cand --workers 'Crashes fetched at once'
+            cand --layout 'The layout to write'
+            cand --from-layout 'With a storage --from: its layout'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand --no-raw 'Skip the raw crashes (annotations)'
+            cand --no-dumps 'Skip the dumps (they need a token with view_rawdump)'
+            cand --processed 'Also fetch the processed crashes'
+            cand --overwrite 'Fetch again what is already at the destination'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'crashkit;migrate'= {
+            cand --from-layout 'The source''s layout'
+            cand --date-range 'Only the crashes of these days (by crash id): YYYY-MM-DD..YYYY-MM-DD (both included) or one YYYY-MM-DD'
+            cand --workers 'Crashes copied at once'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand --dry-run 'Count what would be copied; write nothing'
+            cand --delete-source 'Delete each crash from the source once its copy is verified'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'crashkit;signature'= {
             cand --siglists 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
@@ -325,6 +365,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand serve 'Run a self-hosted Crash Stats: Socorro''s API and web pages'
             cand process 'Process minidumps: stackwalk with symbols, derive Socorro''s fields, sign'
             cand reprocess 'Send crashes back through processing'
+            cand fetch 'Download crashes by id from a Crash Stats API, or from a storage'
+            cand migrate 'Copy crash data between storages, verified and resumable'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
@@ -355,6 +397,10 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help;process'= {
         }
         &'crashkit;help;reprocess'= {
+        }
+        &'crashkit;help;fetch'= {
+        }
+        &'crashkit;help;migrate'= {
         }
         &'crashkit;help;signature'= {
         }

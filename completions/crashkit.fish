@@ -39,6 +39,8 @@ complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "query" -d 'Super 
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "serve" -d 'Run a self-hosted Crash Stats: Socorro\'s API and web pages'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "reprocess" -d 'Send crashes back through processing'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "fetch" -d 'Download crashes by id from a Crash Stats API, or from a storage'
+complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "migrate" -d 'Copy crash data between storages, verified and resumable'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "generate-crashes" -d 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
 complete -c crashkit -n "__fish_crashkit_needs_command" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
@@ -204,6 +206,41 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -s v -l ver
 complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand reprocess" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l from -d 'Where from: a Crash Stats (https://crash-stats.example.org, token from CRASHSTATS_API_TOKEN), or a storage (directory, s3:// URL)' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l to -d 'Where to (storage.url): a directory, file:// or s3:// URL' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l workers -d 'Crashes fetched at once' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l layout -d 'The layout to write' -r -f -a "v1\t'Socorro\'s v1/ layout: `crashkit process --storage DIR` reads it'
+crashstats-tools\t'crashstats-tools\' fetch-data layout'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l from-layout -d 'With a storage --from: its layout' -r -f -a "v1\t'Socorro\'s v1/ layout (what crashkit writes)'
+v2-entropy\t'Socorro\'s older v2/raw_crash/<xxx>/<YYYYMMDD>/<id>'
+antenna-fs\t'Antenna\'s filesystem layout: <YYYYMMDD>/raw_crash/<id>.json, …'
+crashstats-tools\t'crashstats-tools\' fetch-data layout: raw_crash/<YYYYMMDD>/<id>, …'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l no-raw -d 'Skip the raw crashes (annotations)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l no-dumps -d 'Skip the dumps (they need a token with view_rawdump)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l processed -d 'Also fetch the processed crashes'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l overwrite -d 'Fetch again what is already at the destination'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -s V -l version -d 'Print version'
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -l from-layout -d 'The source\'s layout' -r -f -a "v1\t'Socorro\'s v1/ layout (what crashkit writes)'
+v2-entropy\t'Socorro\'s older v2/raw_crash/<xxx>/<YYYYMMDD>/<id>'
+antenna-fs\t'Antenna\'s filesystem layout: <YYYYMMDD>/raw_crash/<id>.json, …'
+crashstats-tools\t'crashstats-tools\' fetch-data layout: raw_crash/<YYYYMMDD>/<id>, …'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -l date-range -d 'Only the crashes of these days (by crash id): YYYY-MM-DD..YYYY-MM-DD (both included) or one YYYY-MM-DD' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -l workers -d 'Crashes copied at once' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -l dry-run -d 'Count what would be copied; write nothing'
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -l delete-source -d 'Delete each crash from the source once its copy is verified'
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c crashkit -n "__fish_crashkit_using_subcommand migrate" -s V -l version -d 'Print version'
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -l siglists -d 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit\'s built-in lists' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand signature" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
@@ -241,19 +278,21 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s v 
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c crashkit -n "__fish_crashkit_using_subcommand generate-assets" -s V -l version -d 'Print version'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "demo" -d 'Run the whole pipeline here, in seconds: collect, process, index, query'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "index" -d 'Index processed crashes for Super Search'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "query" -d 'Super Search: filter, facet and count crashes'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "serve" -d 'Run a self-hosted Crash Stats: Socorro\'s API and web pages'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "reprocess" -d 'Send crashes back through processing'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "generate-crashes" -d 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
-complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess signature generate-crashes process-worker generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "collect-serve" -d 'Run the crash collector: an HTTP server crash reporters post to'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "demo" -d 'Run the whole pipeline here, in seconds: collect, process, index, query'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "config" -d 'Show, check and document the configuration'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "index" -d 'Index processed crashes for Super Search'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "query" -d 'Super Search: filter, facet and count crashes'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "serve" -d 'Run a self-hosted Crash Stats: Socorro\'s API and web pages'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "process" -d 'Process minidumps: stackwalk with symbols, derive Socorro\'s fields, sign'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "reprocess" -d 'Send crashes back through processing'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "fetch" -d 'Download crashes by id from a Crash Stats API, or from a storage'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "migrate" -d 'Copy crash data between storages, verified and resumable'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "signature" -d 'Generate Socorro crash signatures from crash data on stdin'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "generate-crashes" -d 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "process-worker" -d 'Process crashes sent by a supervising `crashkit process` (internal)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "generate-assets" -d 'Write shell completions, man pages and the configuration reference generated from this command-line definition'
+complete -c crashkit -n "__fish_crashkit_using_subcommand help; and not __fish_seen_subcommand_from collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration and where each value came from (default, file:line, environment variable or flag). Secrets are always shown as "<redacted>"'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate a configuration file on its own: unknown keys, values of the wrong type and secrets written into the file are reported with their line, and the exit status is 2'
 complete -c crashkit -n "__fish_crashkit_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "docs" -d 'List every configuration key with its type, default, environment variable and meaning, as Markdown'

@@ -162,6 +162,37 @@ pub enum Command {
   crashkit reprocess --api https://crash-stats.example.org bp-ce758713-…-261130")]
     Reprocess(cmd::reprocess::Args),
 
+    /// Download crashes by id from a Crash Stats API, or from a storage.
+    ///
+    /// From a Crash Stats (--from https://…, token from CRASHSTATS_API_TOKEN
+    /// in Auth-Token): the raw crash, its dumps (view_rawdump) and with
+    /// --processed the processed crash, into --to in the v1 layout (so
+    /// `process --storage` runs next; --layout crashstats-tools writes
+    /// fetch-data's). From a storage URL: whole crashes, verified. Ids from
+    /// arguments or stdin; what is there already is skipped unless
+    /// --overwrite; 429 and 5xx are retried honouring Retry-After. Prints
+    /// each crash id fetched.
+    #[command(after_help = "Examples:
+  crashkit fetch --from https://crash-stats.example.org --to ./crashes bp-ce758713-0b8d-4b7a-9f64-1a1e50261130
+  crashkit query --api https://crash-stats.example.org 'signature=~OOM' --format ids | crashkit fetch --from https://crash-stats.example.org --to ./crashes --processed
+  crashkit fetch --from s3://crash.data/prod --to ./crashes < ids.txt | crashkit process --storage ./crashes")]
+    Fetch(cmd::fetch::Args),
+
+    /// Copy crash data between storages, verified and resumable.
+    ///
+    /// Every crash of SRC (--date-range: of those days) into DST in the v1
+    /// layout, --workers at a time: dump names, dumps, processed crash, raw
+    /// crash last; each object checked after writing (S3's MD5 ETag, or read
+    /// back); what DST holds identical already is skipped, so a killed run
+    /// is finished by running it again. --from-layout reads Socorro's v2
+    /// entropy, Antenna's filesystem or crashstats-tools' layout. Exit 1 if
+    /// any crash failed.
+    #[command(after_help = "Examples:
+  crashkit migrate ./crashdata s3://crash.data.example/prod --workers 16
+  crashkit migrate s3://old.bucket/socorro s3://new.bucket/prod --date-range 2026-11-01..2026-11-30 --dry-run
+  crashkit migrate /srv/antenna-crashes ./crashdata --from-layout antenna-fs --delete-source")]
+    Migrate(cmd::migrate::Args),
+
     /// Generate Socorro crash signatures from crash data on stdin.
     ///
     /// Input: one JSON object or JSON Lines, each a processed crash (with

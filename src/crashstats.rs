@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use bytes::Bytes;
+use serde_json::{Map, Value};
 
+use crate::crash_id::CrashId;
 use crate::retry::{self, Verdict};
 
 /// A Crash Stats failure.
@@ -22,6 +24,28 @@ pub enum CrashStatsError {
     },
     #[error("{url}: the answer is not JSON: {message}")]
     Malformed { url: String, message: String },
+}
+
+impl CrashStatsError {
+    /// The HTTP status of a refusal (403: the token lacks a permission,
+    /// 404: no such crash or dump).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CrashStatsError::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// What a refusal says: Crash Stats' `{"error": …}` message, else the
+/// body's first 200 characters.
+fn error_message(body: &[u8]) -> String {
+    if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+        if let Some(Value::String(message)) = map.get("error") {
+            return message.clone();
+        }
+    }
+    String::from_utf8_lossy(body).chars().take(200).collect()
 }
 
 /// A Crash Stats instance.
@@ -66,19 +90,80 @@ impl Client {
         &self,
         params: &[(String, String)],
     ) -> Result<Value, CrashStatsError> {
-        let url = format!("{}/api/SuperSearch/", self.base);
-        let text = self
+        self.get_json("/api/SuperSearch/", params).await
+    }
+
+    /// `GET /api/RawCrash/?crash_id=…&format=meta`: the annotations (public
+    /// ones only without a `view_pii` token).
+    pub async fn raw_crash(&self, id: &CrashId) -> Result<Map<String, Value>, CrashStatsError> {
+        let params = [
+            ("crash_id".to_owned(), id.to_string()),
+            ("format".to_owned(), "meta".to_owned()),
+        ];
+        self.get_object("/api/RawCrash/", &params).await
+    }
+
+    /// `GET /api/RawCrash/?crash_id=…&format=raw&name=…`: one dump's bytes
+    /// (needs `view_rawdump`); `upload_file_minidump` is asked for as `dump`.
+    pub async fn dump(&self, id: &CrashId, name: &str) -> Result<Bytes, CrashStatsError> {
+        let name = if name == "upload_file_minidump" {
+            "dump"
+        } else {
+            name
+        };
+        let params = [
+            ("crash_id".to_owned(), id.to_string()),
+            ("format".to_owned(), "raw".to_owned()),
+            ("name".to_owned(), name.to_owned()),
+        ];
+        let url = format!("{}/api/RawCrash/", self.base);
+        self.send(&url, || self.http.get(&url).query(&params)).await
+    }
+
+    /// `GET /api/ProcessedCrash/?crash_id=…`.
+    pub async fn processed_crash(
+        &self,
+        id: &CrashId,
+    ) -> Result<Map<String, Value>, CrashStatsError> {
+        let params = [
+            ("crash_id".to_owned(), id.to_string()),
+            ("format".to_owned(), "meta".to_owned()),
+        ];
+        self.get_object("/api/ProcessedCrash/", &params).await
+    }
+
+    async fn get_json(
+        &self,
+        path: &str,
+        params: &[(String, String)],
+    ) -> Result<Value, CrashStatsError> {
+        let url = format!("{}{path}", self.base);
+        let body = self
             .send(&url, || self.http.get(&url).query(params))
             .await?;
-        serde_json::from_str(&text).map_err(|e| CrashStatsError::Malformed {
+        serde_json::from_slice(&body).map_err(|e| CrashStatsError::Malformed {
             url,
             message: e.to_string(),
         })
     }
 
+    async fn get_object(
+        &self,
+        path: &str,
+        params: &[(String, String)],
+    ) -> Result<Map<String, Value>, CrashStatsError> {
+        match self.get_json(path, params).await? {
+            Value::Object(map) => Ok(map),
+            _ => Err(CrashStatsError::Malformed {
+                url: format!("{}{path}", self.base),
+                message: "expected a JSON object".into(),
+            }),
+        }
+    }
+
     /// `POST /api/Reprocessing/` with these crash ids (Crash Stats takes
     /// at most 50 at once).
-    pub async fn reprocess(&self, ids: &[crate::crash_id::CrashId]) -> Result<(), CrashStatsError> {
+    pub async fn reprocess(&self, ids: &[CrashId]) -> Result<(), CrashStatsError> {
         let url = format!("{}/api/Reprocessing/", self.base);
         let body: Vec<String> = ids.iter().map(|id| format!("crash_ids={id}")).collect();
         let body = body.join("&");
@@ -98,7 +183,7 @@ impl Client {
         &self,
         url: &str,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<String, CrashStatsError> {
+    ) -> Result<Bytes, CrashStatsError> {
         retry::run(self.policy, || {
             let mut request = build();
             if let Some(token) = &self.token {
@@ -117,7 +202,19 @@ impl Client {
                 })?;
                 let status = response.status().as_u16();
                 let retry_after = retry::retry_after(response.headers());
-                let body = response.text().await.unwrap_or_default();
+                let body = match response.bytes().await {
+                    Ok(body) => body,
+                    // The connection broke while the answer came: a passing fault.
+                    Err(e) => {
+                        return Err(Verdict::Retry(
+                            CrashStatsError::Unavailable {
+                                url: url.clone(),
+                                message: e.to_string(),
+                            },
+                            None,
+                        ))
+                    }
+                };
                 match status {
                     200..=299 => Ok(body),
                     429 | 500..=599 => Err(Verdict::Retry(
@@ -130,7 +227,7 @@ impl Client {
                     _ => Err(Verdict::Fail(CrashStatsError::Refused {
                         url,
                         status,
-                        body,
+                        body: error_message(&body),
                     })),
                 }
             }

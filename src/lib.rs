@@ -21,9 +21,11 @@ pub mod collector;
 pub mod config;
 pub mod crash_id;
 pub mod crashstats;
+pub mod fetch;
 pub mod fsutil;
 pub mod logging;
 pub mod metrics;
+pub mod migrate;
 pub mod process;
 pub mod queue;
 pub mod retry;
@@ -56,7 +58,14 @@ mod architecture {
             "crashstats",
             "logging",
         ],
-        &["collector", "process", "synth", "webapp"],
+        &[
+            "collector",
+            "process",
+            "synth",
+            "webapp",
+            "migrate",
+            "fetch",
+        ],
     ];
 
     fn layer(module: &str) -> Option<usize> {

@@ -5,9 +5,11 @@
 pub mod collect_serve;
 pub mod config;
 pub mod demo;
+pub mod fetch;
 pub mod generate_assets;
 pub mod generate_crashes;
 pub mod index;
+pub mod migrate;
 pub mod options;
 pub mod process;
 pub mod process_worker;
@@ -78,6 +80,8 @@ pub fn configure(cli: &Cli, config: &mut Config) -> anyhow::Result<()> {
         Command::Query(args) => query::apply_flags(args, config),
         Command::Demo(args) => demo::apply_flags(args, config),
         Command::Serve(args) => serve::apply_flags(args, config),
+        Command::Fetch(args) => fetch::apply_flags(args, config),
+        Command::Migrate(_) => {}
         // `config check FILE` reports on its file, whatever the rest says.
         Command::Config(_) => return Ok(()),
         Command::Signature(_)
@@ -107,6 +111,8 @@ pub fn run(
         Command::Query(args) => query::run(args, config, out),
         Command::Demo(args) => demo::run(args, config, out),
         Command::Serve(args) => serve::run(args, config),
+        Command::Fetch(args) => fetch::run(args, config, input, out),
+        Command::Migrate(args) => migrate::run(args, config, out),
         Command::GenerateCrashes(args) => generate_crashes::run(args, out),
         Command::GenerateAssets(args) => generate_assets::run(args, out),
     }

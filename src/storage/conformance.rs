@@ -79,6 +79,25 @@ pub(super) async fn round_trip(s: &CrashStorage) {
     assert!(!s.has_processed_crash(&id).await.unwrap());
 }
 
+pub(super) async fn head_tells_size_and_any_md5_without_reading(s: &CrashStorage) {
+    let objects = s.objects();
+    let key = "v1/dump/head-test";
+    assert_eq!(objects.head(key).await.unwrap(), None);
+    objects
+        .put(
+            key,
+            Bytes::from_static(b"The quick brown fox jumps over the lazy dog"),
+        )
+        .await
+        .unwrap();
+    let info = objects.head(key).await.unwrap().unwrap();
+    assert_eq!(info.size, 43);
+    // Where a store reports an MD5 (S3's ETag), it is the content's.
+    if let Some(md5) = info.md5 {
+        assert_eq!(hex::encode(md5), "9e107d9d372bb6826bd81d3542a419d6");
+    }
+}
+
 pub(super) async fn dump_names_written_even_without_dumps(s: &CrashStorage) {
     let id = new_id(day(26));
     s.save_raw_crash(&id, &raw_crash(&id), &Dumps::new())
@@ -379,6 +398,7 @@ macro_rules! conformance {
 
 conformance!(
     round_trip,
+    head_tells_size_and_any_md5_without_reading,
     dump_names_written_even_without_dumps,
     missing_objects_are_not_found,
     processed_crash_round_trips_and_replaces,

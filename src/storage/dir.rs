@@ -118,6 +118,23 @@ impl ObjectStore for DirStore {
         .await
     }
 
+    async fn head(&self, key: &str) -> Result<Option<super::ObjectInfo>> {
+        let path = self.path(key)?;
+        let key = key.to_owned();
+        blocking(move || match fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => Ok(Some(super::ObjectInfo {
+                size: meta.len(),
+                md5: None,
+            })),
+            Ok(_) => Ok(None),
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                Ok(None)
+            }
+            Err(e) => Err(io_err("stat", &key)(e)),
+        })
+        .await
+    }
+
     async fn list(&self, prefix: &str) -> Result<Vec<String>> {
         let root = self.root.clone();
         let prefix = prefix.to_owned();

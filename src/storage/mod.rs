@@ -98,6 +98,15 @@ impl StorageError {
 /// Result of storage operations.
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
+/// What a store tells of an object without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub size: u64,
+    /// The MD5 of the content, when the store reports one (the ETag of an
+    /// object S3 stored in one part).
+    pub md5: Option<[u8; 16]>,
+}
+
 /// The small core every backend implements: whole-object operations on
 /// `/`-separated keys. A `put` is atomic: readers see the old object, the
 /// new one, or nothing, never a partial one.
@@ -109,6 +118,19 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
     async fn get(&self, key: &str) -> Result<Bytes>;
     /// Whether an object exists under `key`.
     async fn exists(&self, key: &str) -> Result<bool>;
+    /// The size (and MD5 where the store has it) of `key`; `None` when
+    /// missing. One request where the backend can; by default the object
+    /// is read.
+    async fn head(&self, key: &str) -> Result<Option<ObjectInfo>> {
+        match self.get(key).await {
+            Ok(data) => Ok(Some(ObjectInfo {
+                size: data.len() as u64,
+                md5: None,
+            })),
+            Err(StorageError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
     /// Every key that starts with `prefix` (a `/`-terminated directory), sorted.
     async fn list(&self, prefix: &str) -> Result<Vec<String>>;
     /// Deletes `key`; deleting a missing object is not an error.

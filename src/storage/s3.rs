@@ -130,6 +130,14 @@ impl S3Store {
     }
 }
 
+/// The MD5 an ETag is, if it is one: 32 hex digits, quoted or not (an
+/// object uploaded in parts has `-<parts>` after them and is no MD5).
+fn etag_md5(etag: &str) -> Option<[u8; 16]> {
+    let hex_digits = etag.trim().trim_matches('"');
+    let bytes = hex::decode(hex_digits).ok()?;
+    bytes.try_into().ok()
+}
+
 fn remote(op: &'static str, key: &str, e: object_store::Error) -> StorageError {
     match e {
         object_store::Error::NotFound { .. } => StorageError::NotFound {
@@ -166,6 +174,17 @@ impl ObjectStore for S3Store {
         match self.client.head(&self.path(key)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(remote("head", key, e)),
+        }
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<super::ObjectInfo>> {
+        match self.client.head(&self.path(key)).await {
+            Ok(meta) => Ok(Some(super::ObjectInfo {
+                size: meta.size,
+                md5: meta.e_tag.as_deref().and_then(etag_md5),
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(remote("head", key, e)),
         }
     }
@@ -224,6 +243,14 @@ impl ObjectStore for S3Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_single_part_etags_are_md5s() {
+        let md5 = etag_md5("\"9e107d9d372bb6826bd81d3542a419d6\"").unwrap();
+        assert_eq!(hex::encode(md5), "9e107d9d372bb6826bd81d3542a419d6");
+        assert!(etag_md5("\"9e107d9d372bb6826bd81d3542a419d6-3\"").is_none());
+        assert!(etag_md5("W/\"abc\"").is_none());
+    }
 
     #[test]
     fn urls_name_bucket_and_prefix() {
