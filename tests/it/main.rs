@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod faults;
 mod generated;
+mod migrate;
 mod process;
 mod queue;
 mod reprocess;
