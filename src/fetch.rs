@@ -125,14 +125,29 @@ impl Fetch {
             })
     }
 
+    /// The raw crash at the destination, if it is there and readable.
+    async fn local_raw_crash(&self, key: &str) -> Option<serde_json::Map<String, Value>> {
+        let data = self.dest.get(key).await.ok()?;
+        match serde_json::from_slice(&data).ok()? {
+            Value::Object(map) => Some(map),
+            _ => None,
+        }
+    }
+
     /// Fetches the parts of `id` that are wanted and not there yet.
     pub async fn fetch(&self, id: &CrashId) -> Result<Fetched, FetchError> {
         let mut fetched = Fetched::default();
         let raw_key = self.layout.raw_crash(id);
         let need_raw = self.parts.raw && self.wanted(&raw_key).await?;
         let want_dumps = self.parts.dumps && !self.dumps_refused();
-        // The raw crash names the dumps, so it is read when dumps are wanted too.
-        let raw = if need_raw || want_dumps {
+        // The raw crash names the dumps: the one already here, if any.
+        let local = match (need_raw, want_dumps) {
+            (false, true) => self.local_raw_crash(&raw_key).await,
+            _ => None,
+        };
+        let raw = if local.is_some() {
+            local
+        } else if need_raw || want_dumps {
             match self.client.raw_crash(id).await {
                 Ok(raw) => Some(raw),
                 Err(e) if e.status() == Some(404) => return Err(FetchError::NotFound),

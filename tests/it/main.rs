@@ -5,6 +5,7 @@ mod collector;
 mod config;
 mod demo;
 mod faults;
+mod fetch;
 mod generated;
 mod migrate;
 mod process;

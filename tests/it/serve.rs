@@ -17,7 +17,7 @@ use crate::collector::raw_request;
 use crate::{crashkit, have, repo, run, stderr, stdout};
 
 /// Permissions of the test's tokens; each token's value is `<name>-secret`.
-const TOKENS: &[(&str, &[&str])] = &[
+pub const TOKENS: &[(&str, &[&str])] = &[
     ("pii", &["view_pii"]),
     ("dumps", &["view_rawdump"]),
     ("reprocess", &["reprocess_crashes"]),
@@ -27,20 +27,20 @@ const TOKENS: &[(&str, &[&str])] = &[
 /// What only `view_pii` may see: values the demo puts in URL and Comments.
 const SECRETS: &[&str] = &["private.example", "typing my password"];
 
-fn secret(name: &str) -> String {
+pub fn secret(name: &str) -> String {
     format!("{name}-secret")
 }
 
 /// A demo's data served by `crashkit serve`; stopped when dropped.
-struct Site {
+pub struct Site {
     _tmp: tempfile::TempDir,
-    dir: PathBuf,
+    pub dir: PathBuf,
     child: Child,
-    addr: String,
+    pub addr: String,
 }
 
 impl Site {
-    fn start() -> Site {
+    pub fn start() -> Site {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("demo");
         let out = run(crashkit(tmp.path())
@@ -90,21 +90,21 @@ impl Site {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    fn storage(&self) -> PathBuf {
+    pub fn storage(&self) -> PathBuf {
         self.dir.join("crashdata")
     }
 
     /// `GET path` with the token of `token` (a name of [`TOKENS`], or any
     /// other string sent as it is).
-    fn get(&self, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
+    pub fn get(&self, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
         self.request("GET", path, token, None)
     }
 
-    fn request(
+    pub fn request(
         &self,
         method: &str,
         path: &str,
@@ -137,7 +137,7 @@ impl Site {
     }
 
     /// Every crash id the demo stored, sorted.
-    fn crash_ids(&self) -> Vec<String> {
+    pub fn crash_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = std::fs::read_dir(self.storage().join("v1/processed_crash"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -146,17 +146,17 @@ impl Site {
         ids
     }
 
-    fn raw_crash(&self, id: &str) -> Value {
+    pub fn raw_crash(&self, id: &str) -> Value {
         crate::collector::raw_crash(&self.storage(), id)
     }
 
-    fn processed_crash(&self, id: &str) -> Value {
+    pub fn processed_crash(&self, id: &str) -> Value {
         let path = self.storage().join("v1/processed_crash").join(id);
         serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
     }
 
     /// A crash the reporter sent protected annotations with.
-    fn crash_with_secrets(&self) -> String {
+    pub fn crash_with_secrets(&self) -> String {
         self.crash_ids()
             .into_iter()
             .find(|id| self.raw_crash(id).get("URL").is_some())
@@ -164,7 +164,7 @@ impl Site {
     }
 
     /// Messages waiting in the spool's reprocessing queue.
-    fn reprocessing_backlog(&self) -> Vec<String> {
+    pub fn reprocessing_backlog(&self) -> Vec<String> {
         let ready = self.dir.join("spool/reprocessing/ready");
         let mut out = Vec::new();
         if let Ok(entries) = std::fs::read_dir(ready) {
@@ -176,7 +176,7 @@ impl Site {
     }
 
     /// `crashkit query` over the index the site serves.
-    fn query(&self, args: &[&str]) -> String {
+    pub fn query(&self, args: &[&str]) -> String {
         let out = run(crashkit(&self.dir)
             .arg("query")
             .arg("--index")
