@@ -3,15 +3,16 @@
 //! The library does all the work; the `crashkit` binary only parses the
 //! command line, runs one of [`cmd`]'s subcommands and maps the outcome to
 //! an exit status. Modules are named after the domain: [`collector`],
-//! [`process`], [`synth`] (synthetic crashes) on top; [`storage`],
+//! [`process`], [`webapp`] (the self-hosted Crash Stats), [`migrate`]
+//! (storage to storage), [`fetch`] (from a Crash Stats), [`synth`]
+//! (synthetic crashes) on top; [`storage`],
 //! [`queue`], [`signature`], [`search`] (the Super Search index and
 //! queries), [`crashstats`] (the client of a remote Crash Stats),
 //! [`logging`] below them; then [`config`]; and at the bottom the shared
 //! plumbing: [`crash_id`], [`fsutil`] (durable file writes), [`retry`] (the
 //! one retry policy of remote clients), [`metrics`] (the Prometheus
 //! registry), [`throttle`] (the collector's rule language) and [`access`]
-//! (API tokens and permissions). [`webapp`] (the self-hosted Crash Stats)
-//! sits with the top layer.
+//! (API tokens and permissions).
 //! Dependencies point down; docs/architecture.md has the map.
 
 pub mod access;

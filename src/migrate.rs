@@ -13,6 +13,7 @@
 //! it back. A crash that cannot be read or written fails alone; the others
 //! go on.
 
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -169,10 +170,18 @@ impl Migration {
         mut done: impl FnMut(&CrashId, &Result<Tally, MigrateError>),
     ) -> Report {
         let mut report = Report::default();
+        let present = self.present(&ids).await;
         let mut results = futures::stream::iter(ids)
-            .map(|id| async move {
-                let result = self.copy_crash(&id).await;
-                (id, result)
+            .map(|id| {
+                // A crash whose raw crash is not at the destination was never
+                // finished there: its objects are written without asking
+                // first (a part written by a run that was stopped is
+                // written again, identical).
+                let check = present.as_ref().is_none_or(|p| p.contains(&id));
+                async move {
+                    let result = self.copy_crash_checked(&id, check).await;
+                    (id, result)
+                }
             })
             .buffer_unordered(workers.max(1));
         while let Some((id, result)) = results.next().await {
@@ -189,8 +198,26 @@ impl Migration {
         report
     }
 
+    /// Which of `ids` have a raw crash at the destination, from one listing
+    /// a day (`None` when listing fails: then every object is checked).
+    async fn present(&self, ids: &[CrashId]) -> Option<HashSet<CrashId>> {
+        let days: BTreeSet<String> = ids.iter().map(CrashId::date_key).collect();
+        let mut present = HashSet::new();
+        for day in days {
+            let keys = self.dest.list(&layout::raw_crash_day(&day)).await.ok()?;
+            present.extend(keys.iter().filter_map(|k| Layout::V1.raw_crash_id(k)));
+        }
+        Some(present)
+    }
+
     /// Copies one crash: dump names, dumps, processed crash, raw crash last.
     pub async fn copy_crash(&self, id: &CrashId) -> Result<Tally, MigrateError> {
+        self.copy_crash_checked(id, true).await
+    }
+
+    /// [`Migration::copy_crash`]; `check`: whether the destination may
+    /// hold parts of the crash already (each is then compared first).
+    async fn copy_crash_checked(&self, id: &CrashId, check: bool) -> Result<Tally, MigrateError> {
         let mut tally = Tally::default();
         let raw_key = self.layout.raw_crash(id);
         let raw = self.read(&raw_key).await?;
@@ -228,12 +255,13 @@ impl Migration {
             &names_key,
             &layout::dump_names(id),
             Some(names_data),
+            check,
             &mut tally,
         )
         .await?;
         for name in &names {
             let from = self.layout.dump(id, name);
-            self.copy_object(&from, &layout::dump(id, name), None, &mut tally)
+            self.copy_object(&from, &layout::dump(id, name), None, check, &mut tally)
                 .await?;
             copied_keys.push(from);
         }
@@ -248,13 +276,19 @@ impl Migration {
                 })?
                 .is_some();
             if exists {
-                self.copy_object(&from, &layout::processed_crash(id), None, &mut tally)
+                self.copy_object(&from, &layout::processed_crash(id), None, check, &mut tally)
                     .await?;
                 copied_keys.push(from);
             }
         }
-        self.copy_object(&raw_key, &layout::raw_crash(id), Some(raw), &mut tally)
-            .await?;
+        self.copy_object(
+            &raw_key,
+            &layout::raw_crash(id),
+            Some(raw),
+            check,
+            &mut tally,
+        )
+        .await?;
         if self.delete_source && !self.dry_run {
             // The raw crash first: a crash half deleted is never a complete one.
             for key in copied_keys {
@@ -285,13 +319,17 @@ impl Migration {
         from: &str,
         to: &str,
         data: Option<Bytes>,
+        check: bool,
         tally: &mut Tally,
     ) -> Result<(), MigrateError> {
         let write_err = |source| MigrateError::Write {
             key: to.to_owned(),
             source,
         };
-        let existing = self.dest.head(to).await.map_err(write_err)?;
+        let existing = match check {
+            true => self.dest.head(to).await.map_err(write_err)?,
+            false => None,
+        };
         if let (Some(there), None) = (existing, &data) {
             // Both stores know their MD5s: no need to read either object.
             let source_info =
@@ -328,7 +366,17 @@ impl Migration {
         if self.dry_run {
             return Ok(());
         }
-        self.dest.put(to, data.clone()).await.map_err(write_err)?;
+        if let Some(md5) = self
+            .dest
+            .put_md5(to, data.clone())
+            .await
+            .map_err(write_err)?
+        {
+            return match md5 == md5_of(&data) {
+                true => Ok(()),
+                false => Err(MigrateError::Verify { key: to.to_owned() }),
+            };
+        }
         let written = self.dest.head(to).await.map_err(write_err)?;
         match written {
             Some(info) if info.size == data.len() as u64 && self.holds(to, info, &data).await? => {

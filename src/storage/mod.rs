@@ -114,6 +114,12 @@ pub struct ObjectInfo {
 pub trait ObjectStore: Send + Sync + fmt::Debug {
     /// Writes `data` under `key`, replacing any object there; durable when it returns.
     async fn put(&self, key: &str, data: Bytes) -> Result<()>;
+    /// [`ObjectStore::put`], returning the MD5 of what the store holds
+    /// now when it reports one (S3's ETag), for checking the write without
+    /// reading it back.
+    async fn put_md5(&self, key: &str, data: Bytes) -> Result<Option<[u8; 16]>> {
+        self.put(key, data).await.map(|_| None)
+    }
     /// Reads the object under `key`; [`StorageError::NotFound`] when missing.
     async fn get(&self, key: &str) -> Result<Bytes>;
     /// Whether an object exists under `key`.

@@ -154,10 +154,14 @@ fn remote(op: &'static str, key: &str, e: object_store::Error) -> StorageError {
 #[async_trait]
 impl ObjectStore for S3Store {
     async fn put(&self, key: &str, data: Bytes) -> Result<()> {
+        self.put_md5(key, data).await.map(|_| ())
+    }
+
+    async fn put_md5(&self, key: &str, data: Bytes) -> Result<Option<[u8; 16]>> {
         self.client
             .put(&self.path(key), PutPayload::from(data))
             .await
-            .map(|_| ())
+            .map(|r| r.e_tag.as_deref().and_then(etag_md5))
             .map_err(|e| remote("put", key, e))
     }
 

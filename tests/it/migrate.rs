@@ -63,6 +63,13 @@ fn generate(root: &Path, n: usize) -> Vec<String> {
     ids
 }
 
+/// Whether a file name is a write staged by a process that was killed
+/// before it finished (hidden, never listed, never read as an object).
+fn staged(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"))
+}
+
 /// Every file under `root` with the sha256 of its content.
 fn tree(root: &Path) -> BTreeMap<String, String> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
@@ -73,7 +80,7 @@ fn tree(root: &Path) -> BTreeMap<String, String> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(root, &path, out);
-            } else {
+            } else if !staged(&path) {
                 let rel = path
                     .strip_prefix(root)
                     .unwrap()
@@ -122,7 +129,7 @@ fn count_files(dir: &Path) -> usize {
             if path.is_dir() {
                 count_files(&path)
             } else {
-                1
+                usize::from(!staged(&path))
             }
         })
         .sum()
