@@ -183,12 +183,13 @@ pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<Ex
     let o = report.objects;
     writeln!(
         out,
-        "crashkit migrate: {} crashes: {} {verb}, {} already there, {} failed; objects: {} {verb}, {} skipped{}; {} {verb} in {secs:.1} s ({:.0} objects/s, {}/s)",
+        "crashkit migrate: {} crashes: {} {verb}, {} already there, {} failed; objects: {} {verb} ({} by the server), {} skipped{}; {} {verb} in {secs:.1} s ({:.0} objects/s, {}/s)",
         report.crashes_copied + report.crashes_skipped + report.crashes_failed,
         report.crashes_copied,
         report.crashes_skipped,
         report.crashes_failed,
         o.objects_copied,
+        o.objects_server_copied,
         o.objects_skipped,
         if args.delete_source && !args.dry_run {
             format!(", {} deleted from the source", o.objects_deleted)

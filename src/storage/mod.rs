@@ -27,7 +27,7 @@ use crate::config::StorageSettings;
 use crate::crash_id::CrashId;
 
 pub use dir::DirStore;
-pub use s3::S3Store;
+pub use s3::{S3Store, ServerCopy};
 
 /// A raw crash: annotations plus what the collector adds (SPEC 2.2).
 pub type RawCrash = serde_json::Map<String, serde_json::Value>;
@@ -148,6 +148,10 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
     async fn top_level(&self) -> Result<Vec<String>>;
     /// Where this store points, for messages.
     fn location(&self) -> String;
+    /// This store as S3, for copies the server makes between two buckets.
+    fn as_s3(&self) -> Option<&S3Store> {
+        None
+    }
 }
 
 /// Crash data in Socorro's `v1` layout over any [`ObjectStore`].

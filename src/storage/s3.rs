@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::TryStreamExt;
-use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey, AwsAuthorizer};
 use object_store::path::Path;
 use object_store::{BackoffConfig, ObjectStore as _, PutPayload, RetryConfig};
 
@@ -24,6 +24,23 @@ pub struct S3Store {
     client: AmazonS3,
     bucket: String,
     prefix: String,
+    /// The endpoint path-style requests go to (`None`: virtual-hosted
+    /// addressing, where crashkit makes no request of its own).
+    endpoint: Option<String>,
+    region: String,
+    policy: crate::retry::Policy,
+    /// For the one request object_store does not make: a copy between buckets.
+    http: std::sync::OnceLock<reqwest::Client>,
+}
+
+/// A copy made by the server, between two buckets of one endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerCopy {
+    /// The two stores are not on one endpoint (or not path-style): copy
+    /// by reading and writing.
+    NotPossible,
+    /// Copied; the MD5 the server reports of the copy, if any.
+    Copied(Option<[u8; 16]>),
 }
 
 /// Splits `s3://bucket/some/prefix` into the bucket and the prefix (no slashes at its ends).
@@ -98,6 +115,16 @@ impl S3Store {
         if let Some(token) = &settings.s3_session_token {
             builder = builder.with_token(token);
         }
+        let region = builder
+            .get_config_value(&AmazonS3ConfigKey::Region)
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let endpoint = settings.s3_path_style.then(|| {
+            builder
+                .get_config_value(&AmazonS3ConfigKey::Endpoint)
+                .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"))
+                .trim_end_matches('/')
+                .to_owned()
+        });
         let client = builder.build().map_err(|e| StorageError::InvalidUrl {
             url: url.to_owned(),
             message: e.to_string(),
@@ -106,7 +133,116 @@ impl S3Store {
             client,
             bucket,
             prefix,
+            endpoint,
+            region,
+            policy,
+            http: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Whether `other` is on this store's endpoint, so the server can copy
+    /// between the two (path-style addressing, the same region).
+    pub fn same_endpoint(&self, other: &S3Store) -> bool {
+        self.endpoint.is_some() && self.endpoint == other.endpoint && self.region == other.region
+    }
+
+    /// Copies `from` of `source` to `to` here with one CopyObject request,
+    /// the bytes staying on the server, when both stores are on one
+    /// endpoint (object_store copies within one bucket only). Retried
+    /// with the storage retry policy.
+    pub async fn copy_from(&self, source: &S3Store, from: &str, to: &str) -> Result<ServerCopy> {
+        let Some(endpoint) = self
+            .endpoint
+            .as_ref()
+            .filter(|_| self.same_endpoint(source))
+        else {
+            return Ok(ServerCopy::NotPossible);
+        };
+        let credentials = self
+            .client
+            .credentials()
+            .get_credential()
+            .await
+            .map_err(|e| remote("copy", to, e))?;
+        let encode = |p: &Path| -> String {
+            p.as_ref()
+                .split('/')
+                .map(percent_encode)
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        let url = format!("{endpoint}/{}/{}", self.bucket, encode(&self.path(to)));
+        let copy_source = format!("/{}/{}", source.bucket, encode(&source.path(from)));
+        let http = self.http.get_or_init(reqwest::Client::new);
+        let result = crate::retry::run(self.policy, || {
+            let (url, copy_source, credentials) =
+                (url.clone(), copy_source.clone(), credentials.clone());
+            async move {
+                let fail = |status: Option<u16>, message: String| {
+                    let error = object_store::Error::Generic {
+                        store: "S3",
+                        source: message.into(),
+                    };
+                    match status {
+                        Some(404) => crate::retry::Verdict::Fail(StorageError::NotFound {
+                            key: from.to_owned(),
+                        }),
+                        Some(s) if s != 429 && (400..500).contains(&s) => {
+                            crate::retry::Verdict::Fail(remote(
+                                "copy",
+                                to,
+                                object_store::Error::PermissionDenied {
+                                    path: to.to_owned(),
+                                    source: error.to_string().into(),
+                                },
+                            ))
+                        }
+                        _ => crate::retry::Verdict::Retry(remote("copy", to, error), None),
+                    }
+                };
+                let mut request = object_store::client::HttpRequest::new(
+                    object_store::client::HttpRequestBody::from(Bytes::new()),
+                );
+                *request.method_mut() = http::Method::PUT;
+                *request.uri_mut() = url
+                    .parse()
+                    .map_err(|e| fail(Some(400), format!("copy URL {url}: {e}")))?;
+                request.headers_mut().insert(
+                    "x-amz-copy-source",
+                    http::HeaderValue::from_str(&copy_source)
+                        .map_err(|e| fail(Some(400), format!("copy source {copy_source}: {e}")))?,
+                );
+                AwsAuthorizer::new(&credentials, "s3", &self.region).authorize(&mut request, None);
+                let mut send = http.put(&url).timeout(Duration::from_secs(60));
+                for (name, value) in request.headers() {
+                    send = send.header(name, value);
+                }
+                let response = send.send().await.map_err(|e| fail(None, e.to_string()))?;
+                let status = response.status().as_u16();
+                let body = response
+                    .text()
+                    .await
+                    .map_err(|e| fail(None, e.to_string()))?;
+                // S3 can answer 200 with an error in the body.
+                if status != 200 || body.contains("<Error>") {
+                    return Err(fail(
+                        Some(if status == 200 { 500 } else { status }),
+                        format!(
+                            "CopyObject: HTTP {status}: {}",
+                            body.chars().take(300).collect::<String>()
+                        ),
+                    ));
+                }
+                let etag = body
+                    .split("<ETag>")
+                    .nth(1)
+                    .and_then(|rest| rest.split("</ETag>").next())
+                    .map(|e| e.replace("&quot;", "\""));
+                Ok(etag.as_deref().and_then(etag_md5))
+            }
+        })
+        .await?;
+        Ok(ServerCopy::Copied(result))
     }
 
     fn path(&self, key: &str) -> Path {
@@ -128,6 +264,21 @@ impl S3Store {
                 .to_owned()
         }
     }
+}
+
+/// A path segment as S3 wants it in a URL: unreserved characters as they
+/// are, everything else %-encoded.
+fn percent_encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// The MD5 an ETag is, if it is one: 32 hex digits, quoted or not (an
@@ -233,6 +384,10 @@ impl ObjectStore for S3Store {
             .collect();
         names.sort();
         Ok(names)
+    }
+
+    fn as_s3(&self) -> Option<&S3Store> {
+        Some(self)
     }
 
     fn location(&self) -> String {

@@ -241,15 +241,19 @@ fn ten_thousand_crashes_between_directories_killed_resumed_and_repaired() {
     assert!(stdout(&out).contains(&format!("{} deleted from the source", 4 * one_day)));
 }
 
+/// PUTs `data` straight into the bucket with curl (retried: SeaweedFS
+/// may answer 5xx while the rest of the suite loads it).
 fn curl_put(endpoint: &str, bucket: &str, key: &str, data: &[u8]) {
     let user = format!(
         "{}:{}",
         std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
         std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default()
     );
-    let mut child = Command::new("curl")
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), data).unwrap();
+    let out = Command::new("curl")
         .args([
-            "-s",
+            "-sS",
             "-f",
             "-X",
             "PUT",
@@ -258,14 +262,17 @@ fn curl_put(endpoint: &str, bucket: &str, key: &str, data: &[u8]) {
             "--user",
             &user,
         ])
-        .args(["--data-binary", "@-"])
+        .args(["--retry", "5", "--retry-all-errors", "--retry-delay", "1"])
+        .arg("--data-binary")
+        .arg(format!("@{}", file.path().display()))
         .arg(format!("{endpoint}/{bucket}/{key}"))
-        .stdin(Stdio::piped())
-        .spawn()
+        .output()
         .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(data).unwrap();
-    assert!(child.wait().unwrap().success(), "curl PUT {key}");
+    assert!(
+        out.status.success(),
+        "curl PUT {key}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -316,10 +323,22 @@ fn ten_thousand_crashes_to_seaweedfs_and_back() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(report(&out), (1, 9_999, 0, 1));
 
+    // To another place on the same endpoint: the server copies the dumps
+    // and processed crashes (the raw crashes and dump names are read).
+    let again = format!("s3://{bucket}/{prefix}-copy");
+    let out = migrate(tmp.path(), &[&s3, &again, "--workers", "16"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(report(&out), (10_000, 0, 0, 40_000));
+    assert!(
+        stdout(&out).contains("(20000 by the server)"),
+        "{}",
+        stdout(&out)
+    );
+
     // And back: byte for byte what was generated.
     let out = migrate(
         tmp.path(),
-        &[&s3, back.to_str().unwrap(), "--workers", "16"],
+        &[&again, back.to_str().unwrap(), "--workers", "16"],
         &env,
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
