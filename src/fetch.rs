@@ -91,14 +91,6 @@ impl Fetch {
         self.dumps_refused.load(Ordering::Relaxed)
     }
 
-    fn dump_key(&self, id: &CrashId, name: &str) -> String {
-        match self.layout {
-            // fetch-data files the main dump under its own name.
-            Layout::CrashstatsTools => format!("{name}/{id}"),
-            other => other.dump(id, name),
-        }
-    }
-
     async fn wanted(&self, key: &str) -> Result<bool, FetchError> {
         if self.overwrite {
             return Ok(true);
@@ -170,7 +162,7 @@ impl Fetch {
                 layout::check_dump_name(&name).map_err(|m| {
                     FetchError::Malformed(format!("the raw crash names a bad dump: {m}"))
                 })?;
-                let key = self.dump_key(id, &name);
+                let key = self.layout.dump(id, &name);
                 if !self.wanted(&key).await? {
                     fetched.skipped += 1;
                     got.push(name);

@@ -182,7 +182,7 @@ impl Migration {
                 // written again, identical).
                 let check = present.as_ref().is_none_or(|p| p.contains(&id));
                 async move {
-                    let result = self.copy_crash_checked(&id, check).await;
+                    let result = self.copy_crash(&id, check).await;
                     (id, result)
                 }
             })
@@ -214,13 +214,9 @@ impl Migration {
     }
 
     /// Copies one crash: dump names, dumps, processed crash, raw crash last.
-    pub async fn copy_crash(&self, id: &CrashId) -> Result<Tally, MigrateError> {
-        self.copy_crash_checked(id, true).await
-    }
-
-    /// [`Migration::copy_crash`]; `check`: whether the destination may
-    /// hold parts of the crash already (each is then compared first).
-    async fn copy_crash_checked(&self, id: &CrashId, check: bool) -> Result<Tally, MigrateError> {
+    /// `check`: whether the destination may hold parts of the crash
+    /// already (each is then compared first).
+    async fn copy_crash(&self, id: &CrashId, check: bool) -> Result<Tally, MigrateError> {
         let mut tally = Tally::default();
         let raw_key = self.layout.raw_crash(id);
         let raw = self.read(&raw_key).await?;

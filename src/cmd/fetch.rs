@@ -2,7 +2,7 @@
 //! Stats API (or another storage) into a storage, so `process --storage`
 //! runs on them next.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -93,14 +93,8 @@ pub fn run(
         .build()
         .context("starting the runtime")?;
     let started = Instant::now();
-    let progress = (std::io::stderr().is_terminal() && ids.len() > 1).then(|| {
-        let bar = indicatif::ProgressBar::new(ids.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} crashes · ETA {eta}")
-                .expect("a valid template"),
-        );
-        bar
-    });
+    let progress = super::progress_bar(ids.len(), "{bar:30} {pos}/{len} crashes · ETA {eta}")
+        .filter(|_| ids.len() > 1);
     let say = |line: String| match &progress {
         Some(bar) => bar.println(line),
         None => eprintln!("{line}"),

@@ -1,7 +1,7 @@
 //! `crashkit migrate SRC DST`: copy crash data between storages, verified
 //! and resumable, from any layout crashkit reads into `v1`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -140,16 +140,10 @@ pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<Ex
     let ids = runtime
         .block_on(migration.list(days.as_deref()))
         .with_context(|| format!("listing {}", migration.source.location()))?;
-    let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(ids.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} crashes · {msg} · ETA {eta}",
-            )
-            .expect("a valid template"),
-        );
-        bar
-    });
+    let progress = super::progress_bar(
+        ids.len(),
+        "{bar:30} {pos}/{len} crashes · {msg} · ETA {eta}",
+    );
     let (mut objects, mut written) = (0u64, 0u64);
     let report: Report = runtime.block_on(migration.run(ids, args.workers, |id, result| {
         match result {

@@ -133,6 +133,19 @@ pub(crate) async fn shutdown_signal() {
     tracing::info!("shutting down: finishing the work in hand");
 }
 
+/// A progress bar drawn with `template` on stderr, only when stderr is a
+/// terminal (never into pipelines or logs).
+pub(crate) fn progress_bar(len: usize, template: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(len as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        bar
+    })
+}
+
 /// Says on stderr that `what` is being read from stdin, when stdin is a
 /// terminal: a command waiting on it would otherwise look hung.
 pub(crate) fn note_reading_stdin(what: &str) {

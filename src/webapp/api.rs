@@ -14,7 +14,7 @@ use chrono::Utc;
 use serde_json::{json, Map, Value};
 use tracing::{info, warn};
 
-use super::{public, query_params, Webapp};
+use super::{public, query_params, Caller, Webapp};
 use crate::access::Permission;
 use crate::crash_id::CrashId;
 use crate::queue::{self, Message, QueueName};
@@ -141,6 +141,21 @@ fn crash_id_param(params: &[(String, String)]) -> Result<CrashId, ApiError> {
     CrashId::parse(text.trim()).map_err(|_| bad_request("crash_id", "not a valid crash id"))
 }
 
+/// `crash` as JSON: whole for a `view_pii` caller, cut to its public
+/// fields by `public` otherwise.
+fn for_caller(
+    caller: Caller<'_>,
+    crash: Map<String, Value>,
+    public: fn(&Map<String, Value>) -> Map<String, Value>,
+) -> Response {
+    let crash = if caller.has(Permission::ViewPii) {
+        crash
+    } else {
+        public(&crash)
+    };
+    Json(Value::Object(crash)).into_response()
+}
+
 /// `GET /api/SuperSearch/`: every Super Search parameter, checked by the
 /// code `crashkit query` uses. Every indexed field is public, so the
 /// answer does not depend on the token.
@@ -179,12 +194,7 @@ pub async fn raw_crash(
                 .get_raw_crash(&id)
                 .await
                 .map_err(|e| storage_error(&id, e))?;
-            let raw = if caller.has(Permission::ViewPii) {
-                raw
-            } else {
-                public::raw_crash(&raw)
-            };
-            Ok(Json(Value::Object(raw)).into_response())
+            Ok(for_caller(caller, raw, public::raw_crash))
         }
         "raw" => {
             if !caller.has(Permission::ViewRawdump) {
@@ -237,12 +247,7 @@ pub async fn processed_crash(
         .get_processed_crash(&id)
         .await
         .map_err(|e| storage_error(&id, e))?;
-    let crash = if caller.has(Permission::ViewPii) {
-        crash
-    } else {
-        public::processed_crash(&crash)
-    };
-    Ok(Json(Value::Object(crash)).into_response())
+    Ok(for_caller(caller, crash, public::processed_crash))
 }
 
 /// The crash ids of a reprocessing request: form fields `crash_ids`

@@ -147,23 +147,24 @@ async fn run_search(
 ) -> Result<(Search, Value), PageError> {
     let search = Search::parse(params, Utc::now())
         .map_err(|bad| error_page(StatusCode::BAD_REQUEST, "Bad search", &bad.to_string()))?;
-    match app.index.search(&search, None).await {
-        Ok(page) => {
-            let answer = page.to_super_search(&search);
-            Ok((search, answer))
+    let page = app.index.search(&search, None).await.map_err(search_page)?;
+    let answer = page.to_super_search(&search);
+    Ok((search, answer))
+}
+
+/// The page for a search that failed: the user's mistake, or the index's.
+fn search_page(e: search::SearchError) -> PageError {
+    match e {
+        search::SearchError::BadArgument(bad) => {
+            error_page(StatusCode::BAD_REQUEST, "Bad search", &bad.to_string())
         }
-        Err(search::SearchError::BadArgument(bad)) => Err(error_page(
-            StatusCode::BAD_REQUEST,
-            "Bad search",
-            &bad.to_string(),
-        )),
-        Err(e) => {
+        e => {
             tracing::warn!(error = %e, "search failed");
-            Err(error_page(
+            error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Search failed",
                 "The search index is not answering; try again.",
-            ))
+            )
         }
     }
 }
@@ -221,12 +222,16 @@ pub async fn report(
             &format!("{id:?} is not a valid crash id"),
         ));
     };
-    let raw = match app.storage.get_raw_crash(&id).await {
+    let (raw, processed) = futures::join!(
+        app.storage.get_raw_crash(&id),
+        app.storage.get_processed_crash(&id)
+    );
+    let raw = match raw {
         Ok(raw) => Some(public::raw_crash(&raw)),
         Err(e) if e.is_not_found() => None,
         Err(e) => return Err(storage_page(&id, e)),
     };
-    let processed = match app.storage.get_processed_crash(&id).await {
+    let processed = match processed {
         Ok(crash) => Some(public::processed_crash(&crash)),
         Err(e) if e.is_not_found() => None,
         Err(e) => return Err(storage_page(&id, e)),
@@ -891,24 +896,9 @@ pub async fn topcrashers(
         filters: Vec::new(),
         now: Utc::now(),
     };
-    let report = match topcrashers::report(&*app.index, &request).await {
-        Ok(report) => report,
-        Err(search::SearchError::BadArgument(bad)) => {
-            return Err(error_page(
-                StatusCode::BAD_REQUEST,
-                "Bad request",
-                &bad.to_string(),
-            ))
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "top crashers failed");
-            return Err(error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Search failed",
-                "The search index is not answering; try again.",
-            ));
-        }
-    };
+    let report = topcrashers::report(&*app.index, &request)
+        .await
+        .map_err(search_page)?;
     let title = match &version {
         Some(v) => format!("Top Crashers: {product} {v}"),
         None => format!("Top Crashers: {product}"),

@@ -990,16 +990,9 @@ fn sigterm_finishes_the_request_in_flight_before_exiting() {
 
 #[test]
 fn crashes_go_to_s3_and_process_from_there() {
-    let Ok(endpoint) = std::env::var("CRASHKIT_TEST_S3_ENDPOINT") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but CRASHKIT_TEST_S3_ENDPOINT is not"
-        );
-        eprintln!("skipping: CRASHKIT_TEST_S3_ENDPOINT is not set (scripts/test.sh sets it)");
+    let Some((endpoint, bucket)) = crate::s3_target() else {
         return;
     };
-    let bucket = std::env::var("CRASHKIT_TEST_S3_BUCKET")
-        .unwrap_or_else(|_| "crashkit.conformance.test".into());
     let url = format!("s3://{bucket}/collector-{}", std::process::id());
     let tmp = tempfile::tempdir().unwrap();
     let env = [("CRASHKIT_STORAGE_S3_ENDPOINT", endpoint.as_str())];

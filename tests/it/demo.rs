@@ -8,12 +8,7 @@ use crate::{crashkit, repo, run, stderr, stdout};
 fn the_demo_runs_the_pipeline_and_prints_top_crashers_and_a_stack() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
-    let out = run(crashkit(tmp.path())
-        .arg("demo")
-        .arg("--dir")
-        .arg(&dir)
-        .arg("--testdata")
-        .arg(repo().join("testdata")));
+    let out = crate::demo(tmp.path(), &dir);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("posted 42 crashes over HTTP"), "{text}");

@@ -85,3 +85,29 @@ pub fn have(tool: &str) -> bool {
     }
     found
 }
+
+/// The S3-compatible server and bucket of the S3 tests (scripts/test.sh
+/// starts SeaweedFS and sets them), or `None` (skipped) outside CI.
+pub fn s3_target() -> Option<(String, String)> {
+    let Ok(endpoint) = std::env::var("CRASHKIT_TEST_S3_ENDPOINT") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but CRASHKIT_TEST_S3_ENDPOINT is not"
+        );
+        eprintln!("skipping: CRASHKIT_TEST_S3_ENDPOINT is not set (scripts/test.sh sets it)");
+        return None;
+    };
+    let bucket = std::env::var("CRASHKIT_TEST_S3_BUCKET")
+        .unwrap_or_else(|_| "crashkit.conformance.test".into());
+    Some((endpoint, bucket))
+}
+
+/// Runs `crashkit demo` into `dir` with the repository's testdata.
+pub fn demo(cwd: &Path, dir: &Path) -> Output {
+    run(crashkit(cwd)
+        .arg("demo")
+        .arg("--dir")
+        .arg(dir)
+        .arg("--testdata")
+        .arg(repo().join("testdata")))
+}

@@ -243,16 +243,9 @@ fn ten_thousand_crashes_between_directories_killed_resumed_and_repaired() {
 
 #[test]
 fn ten_thousand_crashes_to_seaweedfs_and_back() {
-    let Ok(endpoint) = std::env::var("CRASHKIT_TEST_S3_ENDPOINT") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but CRASHKIT_TEST_S3_ENDPOINT is not"
-        );
-        eprintln!("skipping: CRASHKIT_TEST_S3_ENDPOINT is not set (scripts/test.sh sets it)");
+    let Some((endpoint, bucket)) = crate::s3_target() else {
         return;
     };
-    let bucket = std::env::var("CRASHKIT_TEST_S3_BUCKET")
-        .unwrap_or_else(|_| "crashkit.conformance.test".into());
     assert!(bucket.contains('.'), "the test bucket's name has periods");
     let prefix = format!("migrate-{}", uuid::Uuid::new_v4().simple());
     let s3 = format!("s3://{bucket}/{prefix}");

@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use serde_json::Value;
 
 use crate::collector::raw_request;
-use crate::{crashkit, have, repo, run, stderr, stdout};
+use crate::{crashkit, have, run, stderr, stdout};
 
 /// Permissions of the test's tokens; each token's value is `<name>-secret`.
 pub const TOKENS: &[(&str, &[&str])] = &[
@@ -43,12 +43,7 @@ impl Site {
     pub fn start() -> Site {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("demo");
-        let out = run(crashkit(tmp.path())
-            .arg("demo")
-            .arg("--dir")
-            .arg(&dir)
-            .arg("--testdata")
-            .arg(repo().join("testdata")));
+        let out = crate::demo(tmp.path(), &dir);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let mut config = String::new();
         for (name, permissions) in TOKENS {
