@@ -6,12 +6,17 @@
 # Appends its figures to BENCHMARKS.md. Not a test.
 #
 #   scripts/bench-process-kinds.sh [COPIES]     default: 20 crashes of each kind
+#   CRASHKIT=/path/to/crashkit LABEL="before …" scripts/bench-process-kinds.sh
+#                                               another build, named in the heading
 set -euo pipefail
 cd "$(dirname "$0")/.."
 copies="${1:-20}"
 command -v minidump-stackwalk >/dev/null || cargo install minidump-stackwalk --version 0.27.0 --locked
-cargo build --release --quiet
-crashkit="$PWD/target/release/crashkit"
+if [ -z "${CRASHKIT:-}" ]; then
+  cargo build --release --quiet
+fi
+crashkit="${CRASHKIT:-$PWD/target/release/crashkit}"
+label="${LABEL:-commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' with changes')}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -29,7 +34,7 @@ for d in ("v1/dump", "v1/dump_names", "v1/raw_crash/20261126"):
     os.makedirs(os.path.join(root, d), exist_ok=True)
 data = open(src, "rb").read()
 for i in range(n):
-    cid = str(uuid.UUID(int=i + 1))[:-7] + "0261126"
+    cid = str(uuid.UUID(int=(i + 1) << 64))[:-7] + "0261126"
     open(os.path.join(root, "v1/dump", cid), "wb").write(data)
     open(os.path.join(root, "v1/dump_names", cid), "w").write('["upload_file_minidump"]')
     json.dump({"uuid": cid}, open(os.path.join(root, "v1/raw_crash/20261126", cid), "w"))
@@ -50,9 +55,9 @@ done
 cpu_name="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 {
   echo
-  echo "## process, CPU per crash by dump kind: $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu_name), $(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo "## process, CPU per crash by dump kind: $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu_name), $(free -g | awk '/Mem:/ {print $2}') GiB ($label)"
   echo
-  echo "$copies crashes of each testdata dump; CPU (user + system, workers included) divided by crashes. crashkit: one \`process --storage --jobs 1\` run (symbols parsed once, then cached); minidump-stackwalk $(minidump-stackwalk --version 2>/dev/null | awk '{print $2}'): a process per crash with \`--json\`, with the testdata symbols and without any."
+  echo "$copies distinct crashes of each testdata dump; CPU (user + system, workers included) divided by crashes. crashkit: one \`process --storage --jobs 1\` run (symbols parsed once, then cached); minidump-stackwalk $(minidump-stackwalk --version 2>/dev/null | awk '{print $2}'): a process per crash with \`--json\`, with the testdata symbols and without any."
   echo
   echo "| dump | crashkit, symbols cached | minidump-stackwalk with symbols | minidump-stackwalk without symbols | crashkit / mdsw without |"
   echo "|---|---|---|---|---|"

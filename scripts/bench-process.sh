@@ -55,7 +55,7 @@ import glob, json, os, sys, uuid
 root, n = sys.argv[1], int(sys.argv[2])
 dumps = sorted(glob.glob("testdata/minidumps/*.dmp"))
 for i in range(n):
-    cid = str(uuid.UUID(int=i + 1))[:-7] + "0261126"
+    cid = str(uuid.UUID(int=(i + 1) << 64))[:-7] + "0261126"
     src = dumps[i % len(dumps)]
     for d in ("v1/dump", "v1/dump_names", "v1/raw_crash/20261126"):
         os.makedirs(os.path.join(root, d), exist_ok=True)

@@ -1,6 +1,7 @@
 //! `crashkit process-worker` (hidden): the child side of the processing
-//! supervisor (`process::supervisor`). Reads crashes from stdin, writes one
-//! processed crash per line to stdout, until stdin closes.
+//! supervisor (`process::supervisor`). Reads crashes from stdin and writes,
+//! for each, a summary line and a processed-crash line to stdout, until
+//! stdin closes.
 
 use std::io::{BufRead, Write};
 
@@ -8,7 +9,7 @@ use anyhow::Context;
 
 use super::ExitStatus;
 use crate::config::ProcessSettings;
-use crate::process::supervisor::receive;
+use crate::process::supervisor::{receive, Summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,9 +24,13 @@ pub fn run(args: Args, input: &mut dyn BufRead, out: &mut dyn Write) -> anyhow::
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    while let Some((id, raw, dumps)) = receive(input).context("reading a crash")? {
-        let pc = runtime.block_on(processor.process(id.as_ref(), &raw, &dumps));
-        serde_json::to_writer(&mut *out, &pc)?;
+    while let Some(request) = receive(input).context("reading a crash")? {
+        let (id, raw, dumps) = (request.id.as_ref(), &request.raw, &request.dumps);
+        let mut pc = runtime.block_on(processor.process(id, raw, dumps));
+        pc.set_history(request.history);
+        serde_json::to_writer(&mut *out, &Summary::of(&pc))?;
+        out.write_all(b"\n")?;
+        out.write_all(&pc.to_json())?;
         out.write_all(b"\n")?;
         out.flush()?;
     }

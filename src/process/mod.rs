@@ -9,15 +9,16 @@
 //! The processed-crash format is documented in `docs/processed-crash.md`
 //! and versioned by [`SCHEMA_VERSION`].
 
+pub mod json_dump;
 pub mod report;
 pub mod supervisor;
+pub mod symbolizer;
 pub mod symbols;
 pub mod worker;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use breakpad_symbols::Symbolizer;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -38,6 +39,78 @@ pub const MAX_FRAMES: usize = 500;
 /// A processed crash: a JSON object with Socorro's field names.
 pub type ProcessedCrash = Map<String, Value>;
 
+/// A processed crash just built: its fields, and the `json_dump`s as the
+/// JSON they were written as, which is most of a crash and is never built
+/// as maps ([`json_dump`]).
+#[derive(Debug, Clone, Default)]
+pub struct Processed {
+    fields: ProcessedCrash,
+    /// Top-level fields written as JSON: `json_dump`, and each additional
+    /// dump's object (`{"json_dump": …, "mdsw_status_string": …, "success": …}`).
+    written: BTreeMap<String, Vec<u8>>,
+}
+
+impl Processed {
+    /// A top-level field, unless it is one of the written `json_dump`s.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.fields.get(key)
+    }
+
+    /// Replaces `processor_history` (the earlier runs of a reprocessed crash).
+    pub fn set_history(&mut self, history: Vec<Value>) {
+        self.fields
+            .insert("processor_history".into(), Value::Array(history));
+    }
+
+    /// The processed crash as storage keeps it: compact JSON, keys sorted.
+    pub fn to_json(&self) -> Vec<u8> {
+        let size: usize = self.written.values().map(Vec::len).sum();
+        let mut out = Vec::with_capacity(size + 8192);
+        out.push(b'{');
+        let mut fields = self.fields.iter().peekable();
+        let mut written = self.written.iter().peekable();
+        loop {
+            let from_fields = match (fields.peek(), written.peek()) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some((a, _)), Some((b, _))) => a < b,
+            };
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            // Strings and values always serialize, and a Vec always grows.
+            if let (true, Some((key, value))) = (from_fields, fields.peek()) {
+                let _ = serde_json::to_writer(&mut out, key);
+                out.push(b':');
+                let _ = serde_json::to_writer(&mut out, value);
+                fields.next();
+            } else if let Some((key, json)) = written.next() {
+                let _ = serde_json::to_writer(&mut out, key);
+                out.push(b':');
+                out.extend_from_slice(json);
+            }
+        }
+        out.push(b'}');
+        out
+    }
+
+    /// The processed crash as one map (the written parts parsed).
+    pub fn into_map(self) -> ProcessedCrash {
+        let mut pc = self.fields;
+        for (key, json) in self.written {
+            let value = serde_json::from_slice(&json).unwrap_or(Value::Null);
+            pc.insert(key, value);
+        }
+        pc
+    }
+
+    fn insert_written(&mut self, key: &str, json: Vec<u8>) {
+        self.fields.remove(key);
+        self.written.insert(key.into(), json);
+    }
+}
+
 /// What the stackwalker and crashkit are, for `stackwalk_version`.
 pub fn stackwalk_version() -> String {
     format!(
@@ -45,6 +118,9 @@ pub fn stackwalk_version() -> String {
         env!("CARGO_PKG_VERSION")
     )
 }
+
+/// The symbol files of a run, from its directories and servers.
+pub type Symbolizer = symbolizer::Symbolizer<symbols::SymbolSource>;
 
 /// Processes crashes with one symbolizer and one signature generator.
 pub struct Processor {
@@ -55,10 +131,25 @@ pub struct Processor {
 
 /// The result of walking one dump.
 struct Walk {
-    json_dump: Value,
+    /// The `json_dump` as written.
+    json_dump: Vec<u8>,
+    /// What deriving fields and signing read of it ([`json_dump::JsonDump::skeleton`]).
+    skeleton: Value,
     status: String,
     success: bool,
     notes: Vec<String>,
+}
+
+impl Walk {
+    fn failed(status: &str, note: String) -> Walk {
+        Walk {
+            json_dump: b"{}".to_vec(),
+            skeleton: json!({}),
+            status: status.to_owned(),
+            success: false,
+            notes: vec![note],
+        }
+    }
 }
 
 /// Processing could not be set up from its settings.
@@ -143,12 +234,7 @@ impl Processor {
 
     /// Processes one crash: its raw crash and dumps. `id` is the crash id
     /// when the crash comes from storage.
-    pub async fn process(
-        &self,
-        id: Option<&CrashId>,
-        raw: &RawCrash,
-        dumps: &Dumps,
-    ) -> ProcessedCrash {
+    pub async fn process(&self, id: Option<&CrashId>, raw: &RawCrash, dumps: &Dumps) -> Processed {
         let started = Utc::now();
         let mut walks = Vec::new();
         for (name, bytes) in dumps.iter().filter(|(n, _)| n.starts_with(MAIN_DUMP)) {
@@ -166,19 +252,11 @@ impl Processor {
         dumps: &Dumps,
         status: &str,
         note: &str,
-    ) -> ProcessedCrash {
+    ) -> Processed {
         let walks = dumps
             .keys()
             .filter(|n| n.starts_with(MAIN_DUMP))
-            .map(|n| {
-                let walk = Walk {
-                    json_dump: json!({}),
-                    status: status.to_owned(),
-                    success: false,
-                    notes: vec![note.to_owned()],
-                };
-                (n.clone(), walk)
-            })
+            .map(|n| (n.clone(), Walk::failed(status, note.to_owned())))
             .collect();
         self.assemble(id, raw, dumps, walks, Utc::now())
     }
@@ -190,7 +268,7 @@ impl Processor {
         dumps: &Dumps,
         walks: Vec<(String, Walk)>,
         started: DateTime<Utc>,
-    ) -> ProcessedCrash {
+    ) -> Processed {
         let mut notes: Vec<String> = Vec::new();
         let mut pc = ProcessedCrash::new();
 
@@ -211,32 +289,27 @@ impl Processor {
             );
         }
         let mut additional = Vec::new();
-        let mut main_seen = false;
+        let mut written = Vec::new();
+        let mut main_json_dump = None;
         for (name, walk) in walks {
             if name == MAIN_DUMP {
-                main_seen = true;
                 notes.extend(walk.notes.iter().cloned());
                 pc.insert(
                     "mdsw_status_string".into(),
                     Value::from(walk.status.clone()),
                 );
                 pc.insert("success".into(), Value::from(walk.success));
-                derive_from_json_dump(&walk.json_dump, raw, &mut pc);
-                pc.insert("json_dump".into(), walk.json_dump);
+                derive_from_json_dump(&walk.skeleton, raw, &mut pc);
+                // Signing reads the skeleton in json_dump's place.
+                pc.insert("json_dump".into(), walk.skeleton);
+                main_json_dump = Some(walk.json_dump);
             } else {
                 notes.extend(walk.notes.iter().map(|n| format!("{name}: {n}")));
-                pc.insert(
-                    name.clone(),
-                    json!({
-                        "json_dump": walk.json_dump,
-                        "mdsw_status_string": walk.status,
-                        "success": walk.success,
-                    }),
-                );
+                written.push((name.clone(), additional_dump(walk)));
                 additional.push(Value::from(name));
             }
         }
-        if !main_seen {
+        if main_json_dump.is_none() {
             notes.push("no minidump named upload_file_minidump: nothing to stackwalk".into());
             pc.insert("mdsw_status_string".into(), Value::from("EmptyMinidump"));
             pc.insert("success".into(), Value::from(false));
@@ -262,7 +335,17 @@ impl Processor {
             Value::from(rfc3339(Utc::now())),
         );
         pc.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
-        pc
+        let mut processed = Processed {
+            fields: pc,
+            written: BTreeMap::new(),
+        };
+        if let Some(json_dump) = main_json_dump {
+            processed.insert_written("json_dump", json_dump);
+        }
+        for (name, object) in written {
+            processed.insert_written(&name, object);
+        }
+        processed
     }
 
     /// Recomputes only the signature of a stored processed crash (the
@@ -325,26 +408,20 @@ impl Processor {
     }
 
     async fn walk(&self, bytes: &[u8]) -> Walk {
-        let failed = |status: &str, note: String| Walk {
-            json_dump: json!({}),
-            status: status.to_owned(),
-            success: false,
-            notes: vec![note],
-        };
         if bytes.is_empty() {
-            return failed("EmptyMinidump", "the minidump is empty".into());
+            return Walk::failed("EmptyMinidump", "the minidump is empty".into());
         }
         let dump = match minidump::Minidump::read(bytes) {
             Ok(dump) => dump,
             Err(e) => {
-                return failed(
+                return Walk::failed(
                     &format!("ERROR_{}", e.name()),
                     format!("the minidump cannot be read: {e}"),
                 )
             }
         };
         let options = minidump_processor::ProcessorOptions::default();
-        let state = match minidump_processor::process_minidump_with_options(
+        let mut state = match minidump_processor::process_minidump_with_options(
             &dump,
             self.symbolizer.as_ref(),
             options,
@@ -353,37 +430,28 @@ impl Processor {
         {
             Ok(state) => state,
             Err(e) => {
-                return failed(
+                return Walk::failed(
                     &format!("ERROR_{}", e.name()),
                     format!("the minidump cannot be stackwalked: {e}"),
                 )
             }
         };
-        let mut buf = Vec::new();
-        let json_dump = match state
-            .print_json(&mut buf, false)
-            .map_err(|e| e.to_string())
-            .and_then(|()| serde_json::from_slice::<Value>(&buf).map_err(|e| e.to_string()))
-        {
-            Ok(v) => v,
+        let written = match json_dump::write(&mut state) {
+            Ok(written) => written,
             Err(e) => {
-                return failed(
+                return Walk::failed(
                     "ERROR_JSON",
                     format!("the stackwalker's output is unusable: {e}"),
                 )
             }
         };
-        let mut json_dump = json_dump;
-        let mut notes = Vec::new();
-        truncate_stacks(&mut json_dump, &mut notes);
-        sort_proc_limits(&mut json_dump);
-        let status = json_dump
-            .get("status")
-            .and_then(Value::as_str)
+        let mut notes = written.notes;
+        let status = written.skeleton["status"]
+            .as_str()
             .unwrap_or("OK")
             .to_owned();
         // A dump without an exception stream does not say what crashed.
-        let has_exception = !json_dump["crash_info"]["type"].is_null();
+        let has_exception = state.exception_info.is_some();
         if !has_exception {
             notes.push(
                 "the minidump has no exception stream: no crash reason or crashing thread".into(),
@@ -392,25 +460,24 @@ impl Processor {
         Walk {
             success: status == "OK" && has_exception,
             status,
-            json_dump,
+            json_dump: written.bytes,
+            skeleton: written.skeleton,
             notes,
         }
     }
 }
 
-/// The stackwalker lists a Linux process's limits in hash-map order, which
-/// changes from run to run; sorted by name, the same dump always gives the
-/// same processed crash.
-fn sort_proc_limits(json_dump: &mut Value) {
-    if let Some(limits) = json_dump
-        .pointer_mut("/proc_limits/limits")
-        .and_then(Value::as_array_mut)
-    {
-        fn name(limit: &Value) -> &str {
-            limit.get("name").and_then(Value::as_str).unwrap_or("")
-        }
-        limits.sort_by(|a, b| name(a).cmp(name(b)));
-    }
+/// An additional dump's object in the processed crash, as JSON:
+/// `{"json_dump": …, "mdsw_status_string": …, "success": …}`, keys in order.
+fn additional_dump(walk: Walk) -> Vec<u8> {
+    let mut object = b"{\"json_dump\":".to_vec();
+    object.extend_from_slice(&walk.json_dump);
+    let rest = json!({"mdsw_status_string": walk.status, "success": walk.success});
+    // `{"mdsw_status_string":…}` without its opening brace.
+    let rest = serde_json::to_vec(&rest).unwrap_or_else(|_| b"{}".to_vec());
+    object.push(b',');
+    object.extend_from_slice(&rest[1..]);
+    object
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -421,19 +488,50 @@ fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// What a new run of a crash keeps of its previous processed crash.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PreviousRun {
+    #[serde(default)]
+    completed_datetime: Value,
+    #[serde(default)]
+    processor_notes: Value,
+    #[serde(default)]
+    signature: Value,
+    #[serde(default)]
+    processor_history: Value,
+}
+
+impl PreviousRun {
+    fn of(previous: &ProcessedCrash) -> PreviousRun {
+        let field = |k: &str| previous.get(k).cloned().unwrap_or(Value::Null);
+        PreviousRun {
+            completed_datetime: field("completed_datetime"),
+            processor_notes: field("processor_notes"),
+            signature: field("signature"),
+            processor_history: field("processor_history"),
+        }
+    }
+
+    /// The new run's `processor_history`: the previous one's, then the
+    /// previous run itself (its time, notes and signature).
+    pub fn history(self) -> Vec<Value> {
+        let mut history = match self.processor_history {
+            Value::Array(history) => history,
+            _ => Vec::new(),
+        };
+        history.push(json!({
+            "completed_datetime": self.completed_datetime,
+            "processor_notes": self.processor_notes,
+            "signature": self.signature,
+        }));
+        history
+    }
+}
+
 /// Appends the previous run (its notes, signature and time) to
-/// `processor_history`, when a crash is processed or re-signed again.
+/// `processor_history`, when a crash is re-signed.
 pub fn archive_history(pc: &mut ProcessedCrash, previous: &ProcessedCrash) {
-    let mut history = previous
-        .get("processor_history")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    history.push(json!({
-        "completed_datetime": previous.get("completed_datetime").cloned().unwrap_or(Value::Null),
-        "processor_notes": previous.get("processor_notes").cloned().unwrap_or(Value::Null),
-        "signature": previous.get("signature").cloned().unwrap_or(Value::Null),
-    }));
+    let history = PreviousRun::of(previous).history();
     pc.insert("processor_history".into(), Value::Array(history));
 }
 
@@ -479,46 +577,6 @@ fn times(raw: &RawCrash, pc: &mut ProcessedCrash, notes: &mut Vec<String>, id: O
     };
     pc.insert("uptime".into(), since("StartupTime"));
     pc.insert("install_age".into(), since("InstallTime"));
-}
-
-/// Cuts a frame list of more than [`MAX_FRAMES`] frames to the first 250
-/// and the last 249 around a marker frame; returns how many were dropped.
-fn truncate_frames(frames: &mut Vec<Value>) -> Option<usize> {
-    if frames.len() <= MAX_FRAMES {
-        return None;
-    }
-    let dropped = frames.len() - (MAX_FRAMES - 1);
-    let tail = frames.split_off(frames.len() - 249);
-    frames.truncate(250);
-    frames.push(json!({"truncated": {"msg": format!("{dropped} frames truncated")}}));
-    frames.extend(tail);
-    Some(dropped)
-}
-
-/// Cuts every overlong thread (and the crashing-thread copy), so one
-/// runaway stack cannot make the processed crash huge.
-fn truncate_stacks(json_dump: &mut Value, notes: &mut Vec<String>) {
-    if let Some(threads) = json_dump.get_mut("threads").and_then(Value::as_array_mut) {
-        for (i, thread) in threads.iter_mut().enumerate() {
-            let Some(frames) = thread.get_mut("frames").and_then(Value::as_array_mut) else {
-                continue;
-            };
-            if let Some(dropped) = truncate_frames(frames) {
-                thread["truncated"] = Value::from(true);
-                notes.push(format!(
-                    "thread {i}: stack of {} frames truncated to {MAX_FRAMES}",
-                    dropped + MAX_FRAMES - 1
-                ));
-            }
-        }
-    }
-    if let Some(frames) = json_dump
-        .get_mut("crashing_thread")
-        .and_then(|t| t.get_mut("frames"))
-        .and_then(Value::as_array_mut)
-    {
-        truncate_frames(frames);
-    }
 }
 
 /// The fields derived from the stackwalker's output, falling back to
@@ -625,22 +683,6 @@ fn derive_from_json_dump(jd: &Value, raw: &RawCrash, pc: &mut ProcessedCrash) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn deep_stacks_are_cut_to_500_frames() {
-        let frames: Vec<Value> = (0..1200).map(|i| json!({"frame": i})).collect();
-        let mut jd = json!({"threads": [{"frames": frames}]});
-        let mut notes = Vec::new();
-        truncate_stacks(&mut jd, &mut notes);
-        let frames = jd["threads"][0]["frames"].as_array().unwrap();
-        assert_eq!(frames.len(), MAX_FRAMES);
-        assert_eq!(frames[249]["frame"], 249);
-        assert_eq!(frames[250]["truncated"]["msg"], "701 frames truncated");
-        assert_eq!(frames[251]["frame"], 951);
-        assert_eq!(frames[499]["frame"], 1199);
-        assert_eq!(jd["threads"][0]["truncated"], true);
-        assert_eq!(notes.len(), 1);
-    }
 
     #[test]
     fn null_pointer_addresses_keep_their_width() {

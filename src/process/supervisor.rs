@@ -23,7 +23,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tracing::warn;
 
-use super::{ProcessedCrash, Processor};
+use super::{Processed, ProcessedCrash, Processor};
 use crate::config::ProcessSettings;
 use crate::crash_id::CrashId;
 use crate::storage::{Dumps, RawCrash};
@@ -47,7 +47,8 @@ pub struct Pool {
 struct Worker {
     child: Child,
     stdin: ChildStdin,
-    lines: Receiver<io::Result<String>>,
+    /// The worker's answers, each a summary line and a processed-crash line.
+    answers: Receiver<io::Result<Answer>>,
 }
 
 impl Drop for Worker {
@@ -117,19 +118,14 @@ impl Pool {
             .stdout
             .take()
             .ok_or_else(|| io::Error::other("no worker stdout"))?;
-        let (tx, lines) = mpsc::channel();
+        let (tx, answers) = mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
             loop {
-                let mut line = String::new();
-                let result = match reader.read_line(&mut line) {
-                    Ok(0) => Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "worker exited",
-                    )),
-                    Ok(_) => Ok(line),
-                    Err(e) => Err(e),
-                };
+                let result = read_line(&mut reader).and_then(|summary| {
+                    let json = read_line(&mut reader)?;
+                    Ok(Answer { summary, json })
+                });
                 let stop = result.is_err();
                 if tx.send(result).is_err() || stop {
                     break;
@@ -139,76 +135,80 @@ impl Pool {
         Ok(Worker {
             child,
             stdin,
-            lines,
+            answers,
         })
     }
 
     /// Processes one crash in a worker, within the time and memory limits.
     pub fn process(&self, id: Option<&CrashId>, raw: &RawCrash, dumps: &Dumps) -> ProcessedCrash {
-        let processed = self.process_json(id, raw, dumps);
+        let processed = self.process_json(id, raw, dumps, &[]);
         match serde_json::from_slice::<Value>(&processed.json) {
             Ok(Value::Object(pc)) => pc,
             // process_json only returns what parsed as an object.
-            _ => self.fallback.failed(
-                id,
-                raw,
-                dumps,
-                WORKER_DIED_STATUS,
-                "the worker's answer is not a processed crash",
-            ),
+            _ => self
+                .fallback
+                .failed(
+                    id,
+                    raw,
+                    dumps,
+                    WORKER_DIED_STATUS,
+                    "the worker's answer is not a processed crash",
+                )
+                .into_map(),
         }
     }
 
     /// Processes one crash like [`Pool::process`], and gives the processed
     /// crash as the JSON the worker wrote (what storage keeps, byte for
     /// byte) with the few fields callers look at: a large crash is never
-    /// parsed into maps here only to be written out again.
+    /// parsed into maps here only to be written out again. `history` is
+    /// the crash's `processor_history` (its earlier runs, when reprocessed).
     pub fn process_json(
         &self,
         id: Option<&CrashId>,
         raw: &RawCrash,
         dumps: &Dumps,
+        history: &[Value],
     ) -> ProcessedJson {
+        let fallback = |status: &str, note: &str| {
+            let mut pc = self.fallback.failed(id, raw, dumps, status, note);
+            pc.set_history(history.to_vec());
+            ProcessedJson::of(&pc)
+        };
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let mut worker = match idle.map_or_else(|| self.spawn(), Ok) {
             Ok(w) => w,
             Err(e) => {
-                return ProcessedJson::of(&self.fallback.failed(
-                    id,
-                    raw,
-                    dumps,
+                return fallback(
                     WORKER_DIED_STATUS,
                     &format!("cannot start a processing worker: {e}"),
-                ));
+                );
             }
         };
-        if let Err(e) = send(&mut worker.stdin, id, raw, dumps) {
-            let pc = self.died(worker, id, raw, dumps, &format!("sending the crash: {e}"));
-            return ProcessedJson::of(&pc);
+        if let Err(e) = send(&mut worker.stdin, id, raw, dumps, history) {
+            let note = self.died(worker, id, &format!("sending the crash: {e}"));
+            return fallback(WORKER_DIED_STATUS, &note);
         }
-        match worker.lines.recv_timeout(self.timeout) {
-            Ok(Ok(line)) => {
-                let mut json = line.into_bytes();
-                if json.last() == Some(&b'\n') {
-                    json.pop();
-                }
-                match serde_json::from_slice::<Summary>(&json) {
-                    Ok(summary) => {
+        match worker.answers.recv_timeout(self.timeout) {
+            Ok(Ok(answer)) => {
+                let summary = serde_json::from_slice::<Summary>(&answer.summary);
+                // The worker's own JSON, whole (the line ended): an object.
+                let object =
+                    answer.json.first() == Some(&b'{') && answer.json.last() == Some(&b'}');
+                match summary {
+                    Ok(summary) if object => {
                         if let Ok(mut idle) = self.idle.lock() {
                             idle.push(worker);
                         }
                         ProcessedJson {
-                            json: json.into(),
+                            json: answer.json.into(),
                             summary,
                         }
                     }
-                    Err(_) => ProcessedJson::of(&self.died(
-                        worker,
-                        id,
-                        raw,
-                        dumps,
-                        "the worker's answer is not a processed crash",
-                    )),
+                    _ => {
+                        let what = "the worker's answer is not a processed crash";
+                        fallback(WORKER_DIED_STATUS, &self.died(worker, id, what))
+                    }
                 }
             }
             Err(RecvTimeoutError::Timeout) => {
@@ -217,32 +217,23 @@ impl Pool {
                     crash_id = id.map_or("-", CrashId::as_str),
                     "processing timed out; worker killed"
                 );
-                ProcessedJson::of(&self.fallback.failed(
-                    id,
-                    raw,
-                    dumps,
+                fallback(
                     TIMEOUT_STATUS,
                     &format!(
                         "processing took longer than {} s; the worker was stopped",
                         self.timeout.as_secs()
                     ),
-                ))
+                )
             }
-            Ok(Err(e)) => ProcessedJson::of(&self.died(worker, id, raw, dumps, &e.to_string())),
+            Ok(Err(e)) => fallback(WORKER_DIED_STATUS, &self.died(worker, id, &e.to_string())),
             Err(RecvTimeoutError::Disconnected) => {
-                ProcessedJson::of(&self.died(worker, id, raw, dumps, "no answer"))
+                fallback(WORKER_DIED_STATUS, &self.died(worker, id, "no answer"))
             }
         }
     }
 
-    fn died(
-        &self,
-        mut worker: Worker,
-        id: Option<&CrashId>,
-        raw: &RawCrash,
-        dumps: &Dumps,
-        what: &str,
-    ) -> ProcessedCrash {
+    /// Reaps a dead (or useless) worker; the note for its crash.
+    fn died(&self, mut worker: Worker, id: Option<&CrashId>, what: &str) -> String {
         let _ = worker.child.kill();
         let status = worker
             .child
@@ -255,18 +246,33 @@ impl Pool {
             crash_id = id.map_or("-", CrashId::as_str),
             "processing worker died: {what} ({status})"
         );
-        self.fallback.failed(
-            id,
-            raw,
-            dumps,
-            WORKER_DIED_STATUS,
-            &format!("the processing worker died ({status}): {what}{limit}"),
-        )
+        format!("the processing worker died ({status}): {what}{limit}")
     }
 }
 
+/// What a worker writes for each crash: its [`Summary`], then the processed
+/// crash, one line each.
+struct Answer {
+    summary: Vec<u8>,
+    json: Vec<u8>,
+}
+
+/// One whole line, without its newline; the end of input, even within a
+/// line, is an error (the worker exited, perhaps while writing).
+fn read_line(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    reader.read_until(b'\n', &mut line)?;
+    if line.pop() != Some(b'\n') {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "worker exited",
+        ));
+    }
+    Ok(line)
+}
+
 /// The fields of a processed crash that callers of the pool look at.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     #[serde(default)]
     pub success: Option<Value>,
@@ -277,6 +283,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The summary of a processed crash just built.
+    pub fn of(pc: &Processed) -> Summary {
+        let field = |k: &str| pc.get(k).cloned();
+        Summary {
+            success: field("success"),
+            signature: field("signature"),
+            mdsw_status_string: field("mdsw_status_string"),
+        }
+    }
+
     pub fn success(&self) -> bool {
         self.success == Some(Value::Bool(true))
     }
@@ -300,7 +316,15 @@ pub struct ProcessedJson {
 
 impl ProcessedJson {
     /// The JSON of a processed crash built here.
-    pub fn of(pc: &ProcessedCrash) -> ProcessedJson {
+    pub fn of(pc: &Processed) -> ProcessedJson {
+        ProcessedJson {
+            json: pc.to_json().into(),
+            summary: Summary::of(pc),
+        }
+    }
+
+    /// The JSON of a processed crash read and amended here (re-signed).
+    pub fn of_map(pc: &ProcessedCrash) -> ProcessedJson {
         // Maps are BTreeMaps, so keys come out sorted, as the workers write them.
         let json = serde_json::to_vec(pc)
             .expect("JSON values always serialize")
@@ -317,11 +341,19 @@ impl ProcessedJson {
     }
 }
 
-/// The request: one JSON line `{"id", "raw", "dumps": [[name, len], …]}`,
-/// then the dumps' bytes back to back.
-fn send(w: &mut ChildStdin, id: Option<&CrashId>, raw: &RawCrash, dumps: &Dumps) -> io::Result<()> {
+/// The request: one JSON line `{"id", "raw", "dumps": [[name, len], …],
+/// "history"}`, then the dumps' bytes back to back.
+fn send(
+    w: &mut ChildStdin,
+    id: Option<&CrashId>,
+    raw: &RawCrash,
+    dumps: &Dumps,
+    history: &[Value],
+) -> io::Result<()> {
     let sizes: Vec<(&String, usize)> = dumps.iter().map(|(n, b)| (n, b.len())).collect();
-    let header = json!({"id": id.map(CrashId::as_str), "raw": raw, "dumps": sizes});
+    let header = json!({
+        "id": id.map(CrashId::as_str), "raw": raw, "dumps": sizes, "history": history,
+    });
     serde_json::to_writer(&mut *w, &header).map_err(io::Error::other)?;
     w.write_all(b"\n")?;
     for bytes in dumps.values() {
@@ -330,8 +362,17 @@ fn send(w: &mut ChildStdin, id: Option<&CrashId>, raw: &RawCrash, dumps: &Dumps)
     w.flush()
 }
 
+/// One request, as the worker reads it.
+pub struct Request {
+    pub id: Option<CrashId>,
+    pub raw: RawCrash,
+    pub dumps: Dumps,
+    /// The crash's `processor_history`.
+    pub history: Vec<Value>,
+}
+
 /// One request as the worker reads it; `None` at the end of input.
-pub fn receive(r: &mut dyn BufRead) -> io::Result<Option<(Option<CrashId>, RawCrash, Dumps)>> {
+pub fn receive(r: &mut dyn BufRead) -> io::Result<Option<Request>> {
     let mut line = String::new();
     if r.read_line(&mut line)? == 0 {
         return Ok(None);
@@ -341,6 +382,8 @@ pub fn receive(r: &mut dyn BufRead) -> io::Result<Option<(Option<CrashId>, RawCr
         id: Option<CrashId>,
         raw: RawCrash,
         dumps: Vec<(String, usize)>,
+        #[serde(default)]
+        history: Vec<Value>,
     }
     let header: Header = serde_json::from_str(&line).map_err(io::Error::other)?;
     let mut dumps = Dumps::new();
@@ -349,5 +392,10 @@ pub fn receive(r: &mut dyn BufRead) -> io::Result<Option<(Option<CrashId>, RawCr
         r.read_exact(&mut bytes)?;
         dumps.insert(name, bytes.into());
     }
-    Ok(Some((header.id, header.raw, dumps)))
+    Ok(Some(Request {
+        id: header.id,
+        raw: header.raw,
+        dumps,
+        history: header.history,
+    }))
 }

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use tracing::{debug, error, info, warn};
 
 use super::supervisor::{Pool, ProcessedJson};
-use super::ProcessedCrash;
+use super::PreviousRun;
 use crate::crash_id::CrashId;
 use crate::metrics::{
     latency_histogram, observe, Counter, EncodeLabelSet, Family, Gauge, Histogram, Registry,
@@ -115,34 +115,29 @@ pub async fn process_stored_crash(
                 }
                 Err(e) => return Err(storage_error("reading the dumps")(e)),
             };
-            let worker_id = id.clone();
-            let worker_pool = pool.clone();
-            let processed = tokio::task::spawn_blocking(move || {
-                worker_pool.process_json(Some(&worker_id), &raw, &dumps)
-            })
-            .await
-            .map_err(|e| CrashError::Task(e.to_string()))?;
-            // Reprocessing keeps the history of earlier runs: only then is
-            // the new processed crash opened up.
-            match storage.get_processed_crash(&id).await {
-                Ok(previous) => {
-                    let mut pc: ProcessedCrash = serde_json::from_slice(&processed.json)
-                        .map_err(|e| CrashError::Task(format!("the worker's answer: {e}")))?;
-                    super::archive_history(&mut pc, &previous);
-                    ProcessedJson::of(&pc)
-                }
+            // Reprocessing keeps the history of earlier runs, read (only
+            // those fields of the previous crash) before the new run.
+            let history = match storage.get_processed_as::<PreviousRun>(&id).await {
+                Ok(previous) => previous.history(),
                 Err(e) if e.is_transient() => {
                     return Err(storage_error("reading the previous processed crash")(e))
                 }
-                Err(_) => processed,
-            }
+                Err(_) => Vec::new(),
+            };
+            let worker_id = id.clone();
+            let worker_pool = pool.clone();
+            tokio::task::spawn_blocking(move || {
+                worker_pool.process_json(Some(&worker_id), &raw, &dumps, &history)
+            })
+            .await
+            .map_err(|e| CrashError::Task(e.to_string()))?
         }
         Ruleset::RegenerateSignature => {
             let previous = storage
                 .get_processed_crash(&id)
                 .await
                 .map_err(storage_error("reading the processed crash"))?;
-            ProcessedJson::of(&pool.local().regenerate_signature(&previous))
+            ProcessedJson::of_map(&pool.local().regenerate_signature(&previous))
         }
     };
     storage

@@ -75,8 +75,10 @@ fn crashing_thread(crash_data: &Map<String, Value>) -> i128 {
 
 /// `glom(crash_data, "threads.N", default={})`.
 fn thread(crash_data: &Map<String, Value>, index: i128) -> Value {
-    let root = Value::Object(crash_data.clone());
-    glom(&root, &format!("threads.{index}"))
+    // Looked up from the map, not a copy of it: the threads are most of a crash.
+    crash_data
+        .get("threads")
+        .and_then(|threads| glom(threads, &index.to_string()))
         .cloned()
         .unwrap_or_else(|| Value::Object(Map::new()))
 }

@@ -320,6 +320,15 @@ impl CrashStorage {
         self.get_json(&layout::processed_crash(id)).await
     }
 
+    /// The processed crash of `id`, read as `T`: only the fields `T` has
+    /// are built, the rest is skipped as it is read.
+    pub async fn get_processed_as<T: serde::de::DeserializeOwned>(
+        &self,
+        id: &CrashId,
+    ) -> Result<T> {
+        self.get_json(&layout::processed_crash(id)).await
+    }
+
     /// Whether `id` has a (complete) raw crash.
     pub async fn exists(&self, id: &CrashId) -> Result<bool> {
         self.store.exists(&layout::raw_crash(id)).await

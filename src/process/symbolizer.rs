@@ -1,0 +1,174 @@
+//! The parsed symbol files a processing worker keeps, looked up for every
+//! frame of every crash.
+//!
+//! rust-minidump's own `Symbolizer` keys its cache with four strings built
+//! for each lookup (the code id and debug id formatted as hex), and the
+//! stackwalker asks twice per frame: on a thread-heavy crash that was an
+//! eighth of the processing time. Here a module is found by its debug id
+//! (a plain value) and its file names, compared borrowed, with nothing
+//! allocated per lookup.
+//!
+//! A file that was found stays parsed for the worker's life. A file that
+//! was not (missing, unreadable, a server down) is asked for again after
+//! [`RETRY_MISSING`], not never: [`super::symbols::SymbolSource`] keeps
+//! its own time-to-live markers, so asking again is cheap, and a symbol
+//! server that was down comes back into use without restarting workers.
+//! Per-module statistics (loaded, missing, corrupt, URL) are kept as the
+//! stackwalker's JSON reports them.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use breakpad_symbols::{
+    FileError, FileKind, FillSymbolError, FrameSymbolizer, FrameWalker, Module, SymbolError,
+    SymbolFile, SymbolStats, SymbolSupplier,
+};
+use debugid::DebugId;
+use minidump_unwind::SymbolProvider;
+
+/// How long a module whose symbols were not found waits to be asked again.
+pub const RETRY_MISSING: Duration = Duration::from_secs(60);
+
+/// Symbol files from `S`, parsed once per worker.
+pub struct Symbolizer<S> {
+    supplier: S,
+    /// By debug id, then code and debug file.
+    modules: Mutex<HashMap<Option<DebugId>, Vec<Entry>>>,
+    stats: Mutex<HashMap<String, SymbolStats>>,
+}
+
+struct Entry {
+    code_file: String,
+    debug_file: Option<String>,
+    loaded: Arc<tokio::sync::OnceCell<Loaded>>,
+}
+
+/// The outcome of looking a module's symbols up once.
+struct Loaded {
+    symbols: Option<SymbolFile>,
+    at: Instant,
+}
+
+impl<S: SymbolSupplier + Send + Sync> Symbolizer<S> {
+    pub fn new(supplier: S) -> Symbolizer<S> {
+        Symbolizer {
+            supplier,
+            modules: Mutex::new(HashMap::new()),
+            stats: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The slot of `module`'s symbols: found, or made (and made again when
+    /// a lookup that found nothing has aged).
+    fn slot(&self, module: &(dyn Module + Sync)) -> Arc<tokio::sync::OnceCell<Loaded>> {
+        let code_file = module.code_file();
+        let debug_file = module.debug_file();
+        let Ok(mut modules) = self.modules.lock() else {
+            // Poisoned only by a panic elsewhere: look up without caching.
+            return Arc::default();
+        };
+        let entries = modules.entry(module.debug_identifier()).or_default();
+        let found = entries.iter_mut().find(|e| {
+            e.code_file == code_file.as_ref() && e.debug_file.as_deref() == debug_file.as_deref()
+        });
+        match found {
+            Some(entry) => {
+                let stale = entry
+                    .loaded
+                    .get()
+                    .is_some_and(|l| l.symbols.is_none() && l.at.elapsed() >= RETRY_MISSING);
+                if stale {
+                    entry.loaded = Arc::default();
+                }
+                entry.loaded.clone()
+            }
+            None => {
+                let loaded: Arc<tokio::sync::OnceCell<Loaded>> = Arc::default();
+                entries.push(Entry {
+                    code_file: code_file.into_owned(),
+                    debug_file: debug_file.map(|f| f.into_owned()),
+                    loaded: loaded.clone(),
+                });
+                loaded
+            }
+        }
+    }
+
+    /// Runs `f` on `module`'s symbols, locating and parsing them first if
+    /// this worker has not yet.
+    async fn with_symbols<T>(
+        &self,
+        module: &(dyn Module + Sync),
+        f: impl FnOnce(&SymbolFile) -> T,
+    ) -> Option<T> {
+        let slot = self.slot(module);
+        let loaded = slot.get_or_init(|| self.locate(module)).await;
+        loaded.symbols.as_ref().map(f)
+    }
+
+    async fn locate(&self, module: &(dyn Module + Sync)) -> Loaded {
+        let result = self.supplier.locate_symbols(module).await;
+        let mut stats = SymbolStats::default();
+        let symbols = match result {
+            Ok(found) => {
+                stats.symbol_url.clone_from(&found.symbols.url);
+                stats.loaded_symbols = true;
+                stats.extra_debug_info = found.extra_debug_info;
+                Some(found.symbols)
+            }
+            Err(SymbolError::ParseError(..)) => {
+                // Found, but unusable: reported as loaded and corrupt.
+                stats.loaded_symbols = true;
+                stats.corrupt_symbols = true;
+                None
+            }
+            Err(_) => None,
+        };
+        let name = breakpad_symbols::basename(&module.code_file()).to_owned();
+        if let Ok(mut all) = self.stats.lock() {
+            all.insert(name, stats);
+        }
+        Loaded {
+            symbols,
+            at: Instant::now(),
+        }
+    }
+}
+
+#[async_trait]
+impl<S: SymbolSupplier + Send + Sync> SymbolProvider for Symbolizer<S> {
+    async fn fill_symbol(
+        &self,
+        module: &(dyn Module + Sync),
+        frame: &mut (dyn FrameSymbolizer + Send),
+    ) -> Result<(), FillSymbolError> {
+        self.with_symbols(module, |symbols| symbols.fill_symbol(module, frame))
+            .await
+            .ok_or(FillSymbolError {})
+    }
+
+    async fn walk_frame(
+        &self,
+        module: &(dyn Module + Sync),
+        walker: &mut (dyn FrameWalker + Send),
+    ) -> Option<()> {
+        self.with_symbols(module, |symbols| symbols.walk_frame(module, walker))
+            .await
+            .flatten()
+    }
+
+    async fn get_file_path(
+        &self,
+        module: &(dyn Module + Sync),
+        file_kind: FileKind,
+    ) -> Result<PathBuf, FileError> {
+        self.supplier.locate_file(module, file_kind).await
+    }
+
+    fn stats(&self) -> HashMap<String, SymbolStats> {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
