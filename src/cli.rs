@@ -143,7 +143,8 @@ pub enum Command {
     /// `crashkit process FILE.dmp` prints a human report of where it crashed
     /// (--format json: the processed crash). `crashkit process --storage URL
     /// [IDS…]` processes stored crashes (ids from arguments or stdin) and
-    /// saves v1/processed_crash/<id>, one result line per crash.
+    /// saves v1/processed_crash/<id>, one result line per crash as each
+    /// finishes (--jobs at a time, so a large crash never idles the others).
     #[command(after_help = "Examples:
   crashkit process crash.dmp --symbols-path ./syms --symbols-url https://symbols.example.org/
   crashkit process --storage s3://crashes/prod --jobs 8 < ids.txt

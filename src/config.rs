@@ -528,7 +528,7 @@ settings! {
     [log] LogSettings {
         /// Log line format: "text" for people, "json" for log aggregation. The --log-format flag overrides it.
         format: LogFormat = LogFormat::Text;
-        /// Log filter (tracing EnvFilter syntax, e.g. "info" or "crashkit=debug"). RUST_LOG and -v/-q override it.
+        /// Log filter: a level, target=level directives, or both, comma-separated (e.g. "info" or "info,crashkit::collector=debug"). RUST_LOG and -v/-q override it.
         level: String = String::from("info");
     }
 }
@@ -622,7 +622,7 @@ impl Config {
         if s.process.timeout_secs == 0 {
             return Err(invalid("process.timeout_secs", "must be at least 1".into()));
         }
-        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&s.log.level) {
+        if let Err(e) = s.log.level.parse::<tracing_subscriber::filter::Targets>() {
             return Err(invalid(
                 "log.level",
                 format!("{:?} is not a log filter: {e}", s.log.level),

@@ -260,7 +260,7 @@ async fn process_stored(
                 (id, result)
             })
         })
-        .buffered(jobs);
+        .buffer_unordered(jobs);
     while let Some(joined) = results.next().await {
         let (id, result) = joined.context("a processing task failed")?;
         if let Some(p) = &progress {

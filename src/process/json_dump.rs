@@ -533,6 +533,16 @@ mod tests {
         serde_json::to_vec(&doc).unwrap()
     }
 
+    #[test]
+    fn addresses_print_as_the_stackwalker_prints_them() {
+        let text = |h: Hex| serde_json::to_value(h).unwrap();
+        for v in [0, 1, 0xdead_beef, 0xffff_ffff, 0x1_0000_0000, u64::MAX] {
+            assert_eq!(text(Hex(v, PointerWidth::Bits64)), format!("{v:#018x}"));
+            assert_eq!(text(Hex(v, PointerWidth::Bits32)), format!("{v:#010x}"));
+            assert_eq!(text(Hex(v, PointerWidth::Unknown)), format!("{v:#018x}"));
+        }
+    }
+
     /// Every testdata dump (and every dump in `CRASHKIT_TEST_MORE_DUMPS`,
     /// a directory, e.g. a fuzz corpus) gives the same bytes both ways.
     #[test]

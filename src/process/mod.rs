@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::ProcessSettings;
 use crate::crash_id::CrashId;
-use crate::signature::Generator;
+use crate::signature::{Generator, ListError};
 use crate::storage::layout::MAIN_DUMP;
 use crate::storage::{Dumps, RawCrash};
 
@@ -125,8 +125,54 @@ pub type Symbolizer = symbolizer::Symbolizer<symbols::SymbolSource>;
 /// Processes crashes with one symbolizer and one signature generator.
 pub struct Processor {
     symbolizer: Arc<Symbolizer>,
-    generator: Generator,
+    generator: Signer,
     annotations: ProcessSettings,
+}
+
+/// The signature generator: ready, or being built (its lists parsed and
+/// regular expressions compiled, some 10 ms) on a thread of its own while
+/// the first crash is stackwalked.
+struct Signer {
+    ready: std::sync::OnceLock<Generator>,
+    building: std::sync::Mutex<Option<std::thread::JoinHandle<Result<Generator, ListError>>>>,
+}
+
+impl Signer {
+    fn ready(generator: Generator) -> Signer {
+        Signer {
+            ready: std::sync::OnceLock::from(generator),
+            building: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn building(siglists: Option<std::path::PathBuf>) -> Signer {
+        let handle = std::thread::spawn(move || Generator::from_dir(siglists.as_deref()));
+        Signer {
+            ready: std::sync::OnceLock::new(),
+            building: std::sync::Mutex::new(Some(handle)),
+        }
+    }
+
+    /// The generator, waiting for it if it is being built. Lists that
+    /// fail to build here were readable when the supervisor checked them
+    /// at its start: the worker stops rather than sign with other lists,
+    /// and the supervisor marks the crash failed.
+    fn get(&self) -> &Generator {
+        self.ready.get_or_init(|| {
+            let handle = self.building.lock().ok().and_then(|mut b| b.take());
+            match handle.map(std::thread::JoinHandle::join) {
+                Some(Ok(Ok(generator))) => generator,
+                Some(Ok(Err(e))) => {
+                    tracing::error!("signature lists: {e}");
+                    std::process::exit(2)
+                }
+                _ => {
+                    tracing::error!("building the signature generator failed");
+                    std::process::exit(2)
+                }
+            }
+        })
+    }
 }
 
 /// The result of walking one dump.
@@ -191,33 +237,51 @@ fn default_cache_dir() -> std::path::PathBuf {
         .join("symbols")
 }
 
+/// The symbolizer the settings describe: their symbol directories and
+/// servers, through the download cache.
+fn symbolizer(p: &ProcessSettings) -> Result<Arc<Symbolizer>, SetupError> {
+    use std::path::PathBuf;
+    use std::time::Duration;
+    let cache = (!p.symbols_urls.is_empty()).then(|| symbols::CacheSettings {
+        dir: p
+            .symbols_cache_dir
+            .as_ref()
+            .map_or_else(default_cache_dir, PathBuf::from),
+        max_bytes: p.symbols_cache_max_mb.saturating_mul(1 << 20),
+        negative_ttl: Duration::from_secs(p.symbols_negative_ttl_secs),
+        error_ttl: Duration::from_secs(p.symbols_error_ttl_secs),
+    });
+    let source = symbols::SymbolSource::new(
+        p.symbols_paths.iter().map(PathBuf::from).collect(),
+        p.symbols_urls.clone(),
+        cache,
+        Duration::from_secs(p.symbols_timeout_secs.max(1)),
+    )?;
+    Ok(Arc::new(Symbolizer::new(source)))
+}
+
 impl Processor {
     /// The processor the settings describe: their symbol directories and
     /// servers (through the download cache) and signature lists.
     pub fn from_settings(p: &ProcessSettings) -> Result<Processor, SetupError> {
-        use std::path::PathBuf;
-        use std::time::Duration;
-        let cache = (!p.symbols_urls.is_empty()).then(|| symbols::CacheSettings {
-            dir: p
-                .symbols_cache_dir
-                .as_ref()
-                .map_or_else(default_cache_dir, PathBuf::from),
-            max_bytes: p.symbols_cache_max_mb.saturating_mul(1 << 20),
-            negative_ttl: Duration::from_secs(p.symbols_negative_ttl_secs),
-            error_ttl: Duration::from_secs(p.symbols_error_ttl_secs),
-        });
-        let source = symbols::SymbolSource::new(
-            p.symbols_paths.iter().map(PathBuf::from).collect(),
-            p.symbols_urls.clone(),
-            cache,
-            Duration::from_secs(p.symbols_timeout_secs.max(1)),
-        )?;
         let generator = Generator::from_dir(p.siglists.as_deref().map(std::path::Path::new))?;
-        Ok(Processor::new(
-            Arc::new(Symbolizer::new(source)),
-            generator,
-            p,
-        ))
+        Ok(Processor {
+            symbolizer: symbolizer(p)?,
+            generator: Signer::ready(generator),
+            annotations: p.clone(),
+        })
+    }
+
+    /// The same, for a processing worker: the signature lists (which its
+    /// supervisor has checked) are compiled while the first crash is
+    /// being stackwalked.
+    pub fn for_worker(p: &ProcessSettings) -> Result<Processor, SetupError> {
+        let siglists = p.siglists.as_ref().map(std::path::PathBuf::from);
+        Ok(Processor {
+            symbolizer: symbolizer(p)?,
+            generator: Signer::building(siglists),
+            annotations: p.clone(),
+        })
     }
 
     pub fn new(
@@ -227,7 +291,7 @@ impl Processor {
     ) -> Processor {
         Processor {
             symbolizer,
-            generator,
+            generator: Signer::ready(generator),
             annotations: settings.clone(),
         }
     }
@@ -318,7 +382,7 @@ impl Processor {
         }
         pc.insert("additional_minidumps".into(), Value::Array(additional));
 
-        let signature = self.generator.generate_processed(&mut pc);
+        let signature = self.generator.get().generate_processed(&mut pc);
         pc.insert("signature".into(), Value::from(signature.signature));
         pc.insert(
             "proto_signature".into(),
@@ -357,7 +421,7 @@ impl Processor {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_owned();
-        let signature = self.generator.generate(previous);
+        let signature = self.generator.get().generate(previous);
         let mut notes: Vec<String> = vec![format!("signature regenerated; was: \"{old}\"")];
         notes.extend(signature.notes.iter().cloned());
         archive_history(&mut pc, previous);

@@ -66,8 +66,7 @@ impl Pool {
             exe,
             spec,
             timeout: Duration::from_secs(settings.timeout_secs.max(1)),
-            memory_limit: (settings.memory_limit_mb > 0)
-                .then(|| settings.memory_limit_mb.saturating_mul(1 << 20)),
+            memory_limit: memory_limit(settings),
             idle: Mutex::new(Vec::new()),
             fallback,
         })
@@ -75,10 +74,19 @@ impl Pool {
 
     /// The pool the settings describe, running crashkit's own executable
     /// as its workers.
+    /// The first worker is started before the pool's own processor is
+    /// built, so the two set up (the signature lists compiled, each) at once.
     pub fn from_settings(settings: &ProcessSettings) -> Result<Pool, super::SetupError> {
         let exe = std::env::current_exe().map_err(super::SetupError::Executable)?;
+        let spec = serde_json::to_string(settings)
+            .map_err(|e| super::SetupError::Executable(io::Error::other(e)))?;
+        let first = spawn_worker(&exe, &spec, memory_limit(settings)).ok();
         let local = super::Processor::from_settings(settings)?;
-        Pool::new(exe, settings, local).map_err(super::SetupError::Executable)
+        let pool = Pool::new(exe, settings, local).map_err(super::SetupError::Executable)?;
+        if let (Some(worker), Ok(mut idle)) = (first, pool.idle.lock()) {
+            idle.push(worker);
+        }
+        Ok(pool)
     }
 
     /// The in-process processor, for work that needs no stackwalking
@@ -88,55 +96,7 @@ impl Pool {
     }
 
     fn spawn(&self) -> io::Result<Worker> {
-        let mut cmd = Command::new(&self.exe);
-        cmd.arg("process-worker")
-            .arg(&self.spec)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if let Some(limit) = self.memory_limit {
-            // SAFETY: only async-signal-safe calls between fork and exec.
-            unsafe {
-                cmd.pre_exec(move || {
-                    let rl = libc::rlimit {
-                        rlim_cur: limit as libc::rlim_t,
-                        rlim_max: limit as libc::rlim_t,
-                    };
-                    if libc::setrlimit(libc::RLIMIT_AS, &rl) != 0 {
-                        return Err(io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
-        }
-        let mut child = cmd.spawn()?;
-        let stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| io::Error::other("no worker stdin"))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| io::Error::other("no worker stdout"))?;
-        let (tx, answers) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let result = read_line(&mut reader).and_then(|summary| {
-                    let json = read_line(&mut reader)?;
-                    Ok(Answer { summary, json })
-                });
-                let stop = result.is_err();
-                if tx.send(result).is_err() || stop {
-                    break;
-                }
-            }
-        });
-        Ok(Worker {
-            child,
-            stdin,
-            answers,
-        })
+        spawn_worker(&self.exe, &self.spec, self.memory_limit)
     }
 
     /// Processes one crash in a worker, within the time and memory limits.
@@ -190,26 +150,19 @@ impl Pool {
             return fallback(WORKER_DIED_STATUS, &note);
         }
         match worker.answers.recv_timeout(self.timeout) {
-            Ok(Ok(answer)) => {
-                let summary = serde_json::from_slice::<Summary>(&answer.summary);
-                // The worker's own JSON, whole (the line ended): an object.
-                let object =
-                    answer.json.first() == Some(&b'{') && answer.json.last() == Some(&b'}');
-                match summary {
-                    Ok(summary) if object => {
-                        if let Ok(mut idle) = self.idle.lock() {
-                            idle.push(worker);
-                        }
-                        ProcessedJson {
-                            json: answer.json.into(),
-                            summary,
-                        }
-                    }
-                    _ => {
-                        let what = "the worker's answer is not a processed crash";
-                        fallback(WORKER_DIED_STATUS, &self.died(worker, id, what))
-                    }
+            // The worker's own JSON, whole (all its bytes came): an object.
+            Ok(Ok(answer)) if answer.json.starts_with(b"{") && answer.json.ends_with(b"}") => {
+                if let Ok(mut idle) = self.idle.lock() {
+                    idle.push(worker);
                 }
+                ProcessedJson {
+                    json: answer.json.into(),
+                    summary: answer.summary,
+                }
+            }
+            Ok(Ok(_)) => {
+                let what = "the worker's answer is not a processed crash";
+                fallback(WORKER_DIED_STATUS, &self.died(worker, id, what))
             }
             Err(RecvTimeoutError::Timeout) => {
                 drop(worker); // kills it
@@ -250,25 +203,124 @@ impl Pool {
     }
 }
 
-/// What a worker writes for each crash: its [`Summary`], then the processed
-/// crash, one line each.
+/// The address-space limit of the workers, if any.
+fn memory_limit(settings: &ProcessSettings) -> Option<u64> {
+    (settings.memory_limit_mb > 0).then(|| settings.memory_limit_mb.saturating_mul(1 << 20))
+}
+
+/// Starts `exe process-worker spec`, under `memory_limit`.
+fn spawn_worker(
+    exe: &std::path::Path,
+    spec: &str,
+    memory_limit: Option<u64>,
+) -> io::Result<Worker> {
+    let mut cmd = Command::new(exe);
+    cmd.arg("process-worker")
+        .arg(spec)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(limit) = memory_limit {
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let rl = libc::rlimit {
+                    rlim_cur: limit as libc::rlim_t,
+                    rlim_max: limit as libc::rlim_t,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &rl) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd.spawn()?;
+    let stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| io::Error::other("no worker stdin"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| io::Error::other("no worker stdout"))?;
+    let (tx, answers) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        loop {
+            let result = read_answer(&mut reader);
+            let stop = result.is_err();
+            if tx.send(result).is_err() || stop {
+                break;
+            }
+        }
+    });
+    Ok(Worker {
+        child,
+        stdin,
+        answers,
+    })
+}
+
+/// A worker's answer for one crash: a line `{"bytes": N, "summary": …}`,
+/// then the processed crash's N bytes of JSON and a newline.
 struct Answer {
-    summary: Vec<u8>,
+    summary: Summary,
     json: Vec<u8>,
 }
 
-/// One whole line, without its newline; the end of input, even within a
-/// line, is an error (the worker exited, perhaps while writing).
-fn read_line(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AnswerHeader {
+    bytes: usize,
+    summary: Summary,
+}
+
+/// A processed crash larger than this is not a worker's answer.
+const MAX_ANSWER_BYTES: usize = 1 << 30;
+
+/// Writes an answer, as [`read_answer`] reads it.
+pub fn write_answer(out: &mut dyn Write, summary: Summary, json: &[u8]) -> io::Result<()> {
+    let header = AnswerHeader {
+        bytes: json.len(),
+        summary,
+    };
+    serde_json::to_writer(&mut *out, &header)?;
+    out.write_all(b"\n")?;
+    out.write_all(json)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Reads one whole answer; the end of input, even within one, is an
+/// error (the worker exited, perhaps while writing).
+fn read_answer(reader: &mut impl BufRead) -> io::Result<Answer> {
+    let exited = || io::Error::new(io::ErrorKind::UnexpectedEof, "worker exited");
     let mut line = Vec::new();
     reader.read_until(b'\n', &mut line)?;
     if line.pop() != Some(b'\n') {
+        return Err(exited());
+    }
+    let header: AnswerHeader =
+        serde_json::from_slice(&line).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    if header.bytes > MAX_ANSWER_BYTES {
         return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "worker exited",
+            io::ErrorKind::InvalidData,
+            format!("an answer of {} bytes", header.bytes),
         ));
     }
-    Ok(line)
+    // Sized once: the whole crash is read into it without regrowing.
+    let mut json = vec![0; header.bytes + 1];
+    reader.read_exact(&mut json).map_err(|_| exited())?;
+    if json.pop() != Some(b'\n') {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "an answer without its newline",
+        ));
+    }
+    Ok(Answer {
+        summary: header.summary,
+        json,
+    })
 }
 
 /// The fields of a processed crash that callers of the pool look at.
@@ -354,8 +406,10 @@ fn send(
     let header = json!({
         "id": id.map(CrashId::as_str), "raw": raw, "dumps": sizes, "history": history,
     });
-    serde_json::to_writer(&mut *w, &header).map_err(io::Error::other)?;
-    w.write_all(b"\n")?;
+    // Built first, written at once: the pipe is not buffered.
+    let mut line = serde_json::to_vec(&header).map_err(io::Error::other)?;
+    line.push(b'\n');
+    w.write_all(&line)?;
     for bytes in dumps.values() {
         w.write_all(bytes)?;
     }

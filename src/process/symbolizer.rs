@@ -35,6 +35,7 @@ pub const RETRY_MISSING: Duration = Duration::from_secs(60);
 /// Symbol files from `S`, parsed once per worker.
 pub struct Symbolizer<S> {
     supplier: S,
+    retry_missing: Duration,
     /// By debug id, then code and debug file.
     modules: Mutex<HashMap<Option<DebugId>, Vec<Entry>>>,
     stats: Mutex<HashMap<String, SymbolStats>>,
@@ -56,8 +57,17 @@ impl<S: SymbolSupplier + Send + Sync> Symbolizer<S> {
     pub fn new(supplier: S) -> Symbolizer<S> {
         Symbolizer {
             supplier,
+            retry_missing: RETRY_MISSING,
             modules: Mutex::new(HashMap::new()),
             stats: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The same, asking again for missing symbols after `delay`.
+    pub fn retry_missing_after(self, delay: Duration) -> Symbolizer<S> {
+        Symbolizer {
+            retry_missing: delay,
+            ..self
         }
     }
 
@@ -79,7 +89,7 @@ impl<S: SymbolSupplier + Send + Sync> Symbolizer<S> {
                 let stale = entry
                     .loaded
                     .get()
-                    .is_some_and(|l| l.symbols.is_none() && l.at.elapsed() >= RETRY_MISSING);
+                    .is_some_and(|l| l.symbols.is_none() && l.at.elapsed() >= self.retry_missing);
                 if stale {
                     entry.loaded = Arc::default();
                 }
@@ -170,5 +180,86 @@ impl<S: SymbolSupplier + Send + Sync> SymbolProvider for Symbolizer<S> {
 
     fn stats(&self) -> HashMap<String, SymbolStats> {
         self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breakpad_symbols::{LocateSymbolsResult, SimpleFrame, SimpleModule};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Has symbols for `found.pdb` only, and counts the lookups.
+    #[derive(Default)]
+    struct Counting {
+        lookups: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl SymbolSupplier for Counting {
+        async fn locate_symbols(
+            &self,
+            module: &(dyn Module + Sync),
+        ) -> Result<LocateSymbolsResult, SymbolError> {
+            self.lookups.fetch_add(1, Ordering::SeqCst);
+            if module.debug_file().as_deref() != Some("found.pdb") {
+                return Err(SymbolError::NotFound);
+            }
+            let text = b"MODULE windows x86_64 ABCD found.pdb\nFUNC 1000 10 0 found_function\n";
+            Ok(LocateSymbolsResult {
+                symbols: SymbolFile::from_bytes(text)?,
+                extra_debug_info: None,
+            })
+        }
+
+        async fn locate_file(
+            &self,
+            _module: &(dyn Module + Sync),
+            _file_kind: FileKind,
+        ) -> Result<PathBuf, FileError> {
+            Err(FileError::NotFound)
+        }
+    }
+
+    fn module(debug_file: &str) -> SimpleModule {
+        SimpleModule {
+            code_file: Some(debug_file.into()),
+            ..SimpleModule::new(debug_file, DebugId::default())
+        }
+    }
+
+    async fn fill(s: &Symbolizer<Counting>, m: &SimpleModule) -> Option<String> {
+        let mut frame = SimpleFrame::with_instruction(0x1004);
+        s.fill_symbol(m, &mut frame).await.ok()?;
+        frame.function
+    }
+
+    #[tokio::test]
+    async fn found_symbols_are_parsed_once_and_missing_ones_asked_again_later() {
+        let s = Symbolizer::new(Counting::default()).retry_missing_after(Duration::ZERO);
+        let (found, missing) = (module("found.pdb"), module("missing.pdb"));
+        for _ in 0..3 {
+            assert_eq!(fill(&s, &found).await.as_deref(), Some("found_function"));
+        }
+        assert_eq!(s.supplier.lookups.load(Ordering::SeqCst), 1);
+        for _ in 0..3 {
+            assert_eq!(fill(&s, &missing).await, None);
+        }
+        // With no wait before asking again, each lookup asks.
+        assert_eq!(s.supplier.lookups.load(Ordering::SeqCst), 4);
+        let stats = s.stats();
+        let (f, m) = (&stats["found.pdb"], &stats["missing.pdb"]);
+        assert!(f.loaded_symbols && !f.corrupt_symbols);
+        assert!(!m.loaded_symbols);
+    }
+
+    #[tokio::test]
+    async fn missing_symbols_are_remembered_within_the_retry_window() {
+        let s = Symbolizer::new(Counting::default());
+        let missing = module("missing.pdb");
+        for _ in 0..3 {
+            assert_eq!(fill(&s, &missing).await, None);
+        }
+        assert_eq!(s.supplier.lookups.load(Ordering::SeqCst), 1);
     }
 }
