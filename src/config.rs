@@ -427,7 +427,7 @@ settings! {
         max_body_mb: u64 = 25;
         /// Largest body after gzip decoding in MiB; a gzip bomb stops here with HTTP 413.
         max_decompressed_mb: u64 = 100;
-        /// Largest single multipart part (annotation or dump) in MiB; over it: HTTP 413.
+        /// Largest annotation or JSON part in MiB; over it: HTTP 413. Dumps are bounded by the body limits only, as in Antenna.
         max_part_mb: u64 = 20;
         /// Submissions whose bodies are read at once beyond their first 64 KiB; more wait their turn. Bounds memory: each holds up to max_body_mb. A client still sending its first 64 KiB (a slow one) holds no place.
         max_in_flight: u32 = 16;

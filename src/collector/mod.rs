@@ -244,7 +244,10 @@ fn body_stream(body: Body, pace: Pace) -> impl Stream<Item = io::Result<Bytes>> 
                 }
                 Some((Ok(bytes), st))
             }
-            Ok(Some(Err(e))) => Some((Err(io::Error::other(e)), st)),
+            // The connection failed under the body: the client went away.
+            Ok(Some(Err(e))) => {
+                Some((Err(io::Error::new(io::ErrorKind::ConnectionAborted, e)), st))
+            }
             Ok(None) => match take_place(&st.pace).await {
                 Ok(()) => None,
                 Err(e) => Some((Err(e), st)),
@@ -303,6 +306,11 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
                 StatusCode::BAD_REQUEST,
                 format!("Discarded=malformed_{reason}"),
             );
+        }
+        Err(Rejection::ClientAborted) => {
+            c.metrics.crash("discarded", "client_aborted");
+            info!("discarded: the client disconnected mid-upload");
+            return text(StatusCode::BAD_REQUEST, "Discarded=client_aborted".into());
         }
         Err(Rejection::Timeout) => {
             c.metrics.crash("discarded", "timeout");

@@ -3,10 +3,18 @@
 //! The body is read as it arrives: gzip is decoded on the fly and the
 //! multipart stream is split into parts by `multer`, each part counted
 //! against its limit, so nothing is buffered beyond what the limits allow.
-//! Parts are classified by content type, not by name: an
-//! `application/json` part of any name supplies annotations (keeping JSON
-//! value types), a part without a filename whose type is `text/plain` (or
-//! absent) is one annotation, and everything else is a dump.
+//! Parts are classified as Antenna classifies them, by content type, not
+//! by name: a part without a name is ignored; an `application/json` part of
+//! any name supplies the annotations (keeping JSON value types); a
+//! `text/plain` part without a filename is one annotation, whatever its
+//! name; everything else is a dump, with a collector note when its type is
+//! not `application/octet-stream`. A part without a Content-Type is
+//! `text/plain` (RFC 7578). `multipart/mixed` bodies are read like
+//! `multipart/form-data`. The part limit applies to annotation and JSON
+//! parts; dumps are bounded by the body limits only, as in Antenna.
+//!
+//! Collector notes use Antenna's wording, which Crash Stats shows and
+//! people search.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -28,7 +36,7 @@ pub struct Limits {
     pub wire: u64,
     /// The body after gzip decoding.
     pub decompressed: u64,
-    /// One multipart part.
+    /// One annotation or JSON part.
     pub part: u64,
 }
 
@@ -41,7 +49,20 @@ pub enum Rejection {
     TooLarge(&'static str),
     /// HTTP 408: the client stopped sending before the body was complete.
     Timeout,
+    /// The client closed the connection before the body was complete
+    /// (nobody reads the answer; counted apart from malformed bodies).
+    ClientAborted,
 }
+
+/// What Antenna notes when annotations come both as a JSON part and as
+/// form fields. (Antenna then keeps only the JSON part's; crashkit keeps
+/// SPEC 3.1's rule, form fields after the JSON part on top of it, so no
+/// annotation a client sent is lost.)
+pub const NOTE_JSON_AND_FORM: &str =
+    "includes annotations in both json-encoded extra and formdata parts";
+
+/// Longest boundary RFC 2046 allows.
+const MAX_BOUNDARY_LEN: usize = 70;
 
 /// A parsed submission.
 #[derive(Debug, Clone, Default)]
@@ -127,6 +148,51 @@ fn decode_text(bytes: &[u8], charset: Option<&str>) -> Option<String> {
         .map(std::borrow::Cow::into_owned)
 }
 
+/// The boundary of a multipart content type (form-data or mixed); one
+/// longer than RFC 2046 allows is a malformed payload.
+fn boundary(content_type: &str) -> Result<String, Rejection> {
+    let mime: mime::Mime = content_type
+        .parse()
+        .map_err(|_| Rejection::Malformed("no_boundary"))?;
+    let boundary = mime
+        .get_param(mime::BOUNDARY)
+        .map(|b| b.as_str().to_owned())
+        .filter(|b| !b.is_empty())
+        .ok_or(Rejection::Malformed("no_boundary"))?;
+    if boundary.len() > MAX_BOUNDARY_LEN {
+        return Err(Rejection::Malformed("invalid_payload_structure"));
+    }
+    Ok(boundary)
+}
+
+/// Reading an annotation or JSON part failed.
+enum ReadError {
+    /// Over the part limit.
+    TooLarge,
+    Multipart(multer::Error),
+}
+
+impl ReadError {
+    fn into_rejection(self, classify: impl FnOnce(multer::Error) -> Rejection) -> Rejection {
+        match self {
+            ReadError::TooLarge => Rejection::TooLarge("part"),
+            ReadError::Multipart(e) => classify(e),
+        }
+    }
+}
+
+/// A part's bytes, at most `cap` of them.
+async fn read_capped(field: &mut multer::Field<'_>, cap: u64) -> Result<Bytes, ReadError> {
+    let mut data = bytes::BytesMut::new();
+    while let Some(chunk) = field.chunk().await.map_err(ReadError::Multipart)? {
+        if (data.len() + chunk.len()) as u64 > cap {
+            return Err(ReadError::TooLarge);
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok(data.freeze())
+}
+
 /// Parses a submission body.
 pub async fn parse(
     headers: Headers<'_>,
@@ -142,8 +208,7 @@ pub async fn parse(
     if essence != "multipart/form-data" && essence != "multipart/mixed" {
         return Err(Rejection::Malformed("wrong_content_type"));
     }
-    let boundary =
-        multer::parse_boundary(content_type).map_err(|_| Rejection::Malformed("no_boundary"))?;
+    let boundary = boundary(content_type)?;
     let length = headers
         .content_length
         .filter(|&l| l > 0)
@@ -163,7 +228,9 @@ pub async fn parse(
         let decoded = tokio_util::io::ReaderStream::new(decoder).map_err(|e| {
             if matches!(
                 e.kind(),
-                io::ErrorKind::FileTooLarge | io::ErrorKind::TimedOut
+                io::ErrorKind::FileTooLarge
+                    | io::ErrorKind::TimedOut
+                    | io::ErrorKind::ConnectionAborted
             ) {
                 e
             } else {
@@ -191,9 +258,7 @@ pub async fn parse(
             io::Error::new(kind, msg)
         })
     });
-    let constraints =
-        multer::Constraints::new().size_limit(multer::SizeLimit::new().per_field(limits.part));
-    let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
+    let mut multipart = multer::Multipart::new(stream, boundary);
     let classify =
         |e: multer::Error, failure: &Arc<std::sync::Mutex<Option<io::Error>>>| -> Rejection {
             if let Some(body_error) = failure.lock().ok().and_then(|mut f| f.take()) {
@@ -202,6 +267,9 @@ pub async fn parse(
                 }
                 if body_error.kind() == io::ErrorKind::TimedOut {
                     return Rejection::Timeout;
+                }
+                if body_error.kind() == io::ErrorKind::ConnectionAborted {
+                    return Rejection::ClientAborted;
                 }
                 if compressed && body_error.kind() == io::ErrorKind::InvalidData {
                     return Rejection::Malformed("bad_gzip");
@@ -226,70 +294,73 @@ pub async fn parse(
     let mut saw_json = false;
     let mut dumps: BTreeMap<String, Bytes> = BTreeMap::new();
     loop {
-        let field = match multipart.next_field().await {
+        let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(e) => return Err(classify(e, &failure)),
         };
-        let name = field.name().unwrap_or("").to_owned();
-        let filename = field.file_name().map(str::to_owned);
+        // A part without a name is junk: dropped, as Antenna drops it.
+        let Some(name) = field.name().filter(|n| !n.is_empty()).map(str::to_owned) else {
+            continue;
+        };
+        let has_filename = field.file_name().is_some();
         let ctype = field.content_type().cloned();
-        let essence = ctype.as_ref().map(|m| m.essence_str().to_ascii_lowercase());
+        let content_type = ctype
+            .as_ref()
+            .map_or_else(|| "text/plain".to_owned(), ToString::to_string);
+        let essence = ctype.as_ref().map_or_else(
+            || "text/plain".to_owned(),
+            |m| m.essence_str().to_ascii_lowercase(),
+        );
         let charset = ctype
             .as_ref()
             .and_then(|m| m.get_param(mime::CHARSET).map(|c| c.as_str().to_owned()));
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(e) => return Err(classify(e, &failure)),
-        };
-        match essence.as_deref() {
-            Some("application/json") => {
-                let value: Value = serde_json::from_slice(&data)
-                    .map_err(|_| Rejection::Malformed("invalid_json"))?;
-                let Value::Object(map) = value else {
-                    return Err(Rejection::Malformed("invalid_json_value"));
-                };
-                // The JSON part replaces what came before; later fields go on top.
-                sub.annotations = map;
-                saw_json = true;
-                sub.payload = "json";
+        if essence.starts_with("application/json") {
+            let data = read_capped(&mut field, limits.part)
+                .await
+                .map_err(|e| e.into_rejection(|e| classify(e, &failure)))?;
+            let value: Value =
+                serde_json::from_slice(&data).map_err(|_| Rejection::Malformed("invalid_json"))?;
+            let Value::Object(map) = value else {
+                return Err(Rejection::Malformed("invalid_json_value"));
+            };
+            // The JSON part replaces what came before; later fields go on top.
+            sub.annotations = map;
+            saw_json = true;
+            sub.payload = "json";
+        } else if essence == "text/plain" && !has_filename {
+            let data = read_capped(&mut field, limits.part)
+                .await
+                .map_err(|e| e.into_rejection(|e| classify(e, &failure)))?;
+            match decode_text(&data, charset.as_deref()) {
+                Some(text) => {
+                    saw_text = true;
+                    sub.annotations
+                        .insert(name, Value::String(text.replace('\0', "")));
+                }
+                None => sub.notes.push(format!(
+                    "extract payload text part exception: invalid text or charset: {}",
+                    charset.as_deref().unwrap_or("utf-8")
+                )),
             }
-            None | Some("text/plain") if filename.is_none() => {
-                saw_text = true;
-                match decode_text(&data, charset.as_deref()) {
-                    Some(text) => {
-                        sub.annotations
-                            .insert(name, Value::String(text.replace('\0', "")));
-                    }
-                    None => sub.notes.push(format!(
-                        "annotation {name:?} dropped: undecodable in charset {}",
-                        charset.as_deref().unwrap_or("utf-8")
-                    )),
-                }
+        } else {
+            let clean = sanitize_dump_name(&name);
+            if clean.is_empty() || RESERVED_DUMP_NAMES.contains(&clean.as_str()) {
+                return Err(Rejection::Malformed("invalid_dump_name"));
             }
-            other => {
-                let clean = sanitize_dump_name(&name);
-                if clean.is_empty() || RESERVED_DUMP_NAMES.contains(&clean.as_str()) {
-                    return Err(Rejection::Malformed("invalid_dump_name"));
-                }
-                if !matches!(other, Some("application/octet-stream") | None) {
-                    sub.notes.push(format!(
-                        "dump {clean:?} has unexpected content type {}",
-                        other.unwrap_or("")
-                    ));
-                }
-                if clean != name {
-                    sub.notes
-                        .push(format!("dump name {name:?} sanitized to {clean:?}"));
-                }
-                dumps.insert(clean, data);
+            if content_type != "application/octet-stream" {
+                sub.notes
+                    .push(format!("unknown content type: {name} {content_type}"));
             }
+            let data = match field.bytes().await {
+                Ok(d) => d,
+                Err(e) => return Err(classify(e, &failure)),
+            };
+            dumps.insert(clean, data);
         }
     }
     if saw_json && saw_text {
-        sub.notes.push(
-            "payload had both a JSON part and form fields; form fields were added on top".into(),
-        );
+        sub.notes.push(NOTE_JSON_AND_FORM.into());
     }
     if sub.annotations.is_empty() {
         return Err(Rejection::Malformed("no_annotations"));
@@ -297,4 +368,262 @@ pub async fn parse(
     sub.dumps = dumps;
     sub.wire_size = wire_bytes.load(Ordering::Relaxed);
     Ok(sub)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOUNDARY: &str = "442e931e47c9474f9bcd9b73e47aa38d";
+
+    /// A multipart body of `(part headers, part body)`.
+    fn body(boundary: &str, parts: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (headers, data) in parts {
+            out.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+            out.extend_from_slice(data);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        out
+    }
+
+    fn text(name: &str) -> String {
+        format!("Content-Disposition: form-data; name=\"{name}\"\r\nContent-Type: text/plain")
+    }
+
+    fn dump(name: &str) -> String {
+        format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{name}.dmp\"\r\nContent-Type: application/octet-stream")
+    }
+
+    const LIMITS: Limits = Limits {
+        wire: 25 << 20,
+        decompressed: 100 << 20,
+        part: 20 << 20,
+    };
+
+    async fn parse_as(
+        content_type: &str,
+        body: Vec<u8>,
+        limits: Limits,
+    ) -> Result<Submission, Rejection> {
+        let headers = Headers {
+            content_type: Some(content_type),
+            content_encoding: None,
+            content_length: Some(body.len() as u64),
+        };
+        // Delivered in 64 KiB chunks, as a connection would.
+        let chunks: Vec<io::Result<Bytes>> = body
+            .chunks(64 << 10)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        parse(headers, Box::pin(futures::stream::iter(chunks)), limits).await
+    }
+
+    async fn parse_form(body: Vec<u8>) -> Result<Submission, Rejection> {
+        parse_as(
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            body,
+            LIMITS,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn multipart_mixed_is_accepted_like_form_data() {
+        let b = body(
+            BOUNDARY,
+            &[
+                (&text("ProductName"), b"Firefox"),
+                (&dump("upload_file_minidump"), b"MDMP"),
+            ],
+        );
+        let sub = parse_as(&format!("multipart/mixed; boundary={BOUNDARY}"), b, LIMITS)
+            .await
+            .unwrap();
+        assert_eq!(sub.annotations["ProductName"], "Firefox");
+        assert_eq!(&sub.dumps["upload_file_minidump"][..], b"MDMP");
+        assert!(sub.notes.is_empty(), "{:?}", sub.notes);
+    }
+
+    #[tokio::test]
+    async fn a_25_mib_body_with_a_dump_over_20_mib_is_accepted() {
+        let big = vec![7u8; 21 << 20];
+        let mut b = body(
+            BOUNDARY,
+            &[
+                (&text("ProductName"), b"Firefox"),
+                (&dump("upload_file_minidump"), &big),
+            ],
+        );
+        assert!(b.len() < 25 << 20);
+        let sub = parse_form(std::mem::take(&mut b)).await.unwrap();
+        assert_eq!(sub.dumps["upload_file_minidump"].len(), 21 << 20);
+        // The part limit is for text: an annotation over it is refused.
+        let b = body(BOUNDARY, &[(&text("ProductName"), &big)]);
+        assert_eq!(
+            parse_form(b).await.unwrap_err(),
+            Rejection::TooLarge("part")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_part_without_content_type_is_text() {
+        let b = body(
+            BOUNDARY,
+            &[(
+                "Content-Disposition: form-data; name=\"ProductName\"",
+                b"Firefox",
+            )],
+        );
+        let sub = parse_form(b).await.unwrap();
+        assert_eq!(sub.annotations["ProductName"], "Firefox");
+        assert!(sub.dumps.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_text_part_with_a_filename_is_a_dump_with_a_note() {
+        let b = body(BOUNDARY, &[
+            (&text("ProductName"), b"Firefox"),
+            ("Content-Disposition: form-data; name=\"upload_file_minidump\"; filename=\"dump\"", b"ou812"),
+        ]);
+        let sub = parse_form(b).await.unwrap();
+        assert_eq!(&sub.dumps["upload_file_minidump"][..], b"ou812");
+        assert_eq!(
+            sub.notes,
+            ["unknown content type: upload_file_minidump text/plain"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_text_html_part_is_a_dump_with_a_note() {
+        let b = body(BOUNDARY, &[
+            (&text("ProductName"), b"Firefox"),
+            ("Content-Disposition: form-data; name=\"upload_file_minidump_page\"\r\nContent-Type: text/html", b"<p>"),
+        ]);
+        let sub = parse_form(b).await.unwrap();
+        assert_eq!(&sub.dumps["upload_file_minidump_page"][..], b"<p>");
+        assert_eq!(
+            sub.notes,
+            ["unknown content type: upload_file_minidump_page text/html"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_part_without_a_name_is_ignored() {
+        let b = body(
+            BOUNDARY,
+            &[
+                (
+                    "Content-Disposition: form-data\r\nContent-Type: text/plain",
+                    b"junk",
+                ),
+                (
+                    "Content-Disposition: form-data; name=\"\"; filename=\"x\"",
+                    b"junk",
+                ),
+                (&text("ProductName"), b"Firefox"),
+            ],
+        );
+        let sub = parse_form(b).await.unwrap();
+        assert_eq!(sub.annotations.len(), 1);
+        assert!(sub.dumps.is_empty() && sub.notes.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_text_part_named_like_a_dump_is_an_annotation() {
+        let b = body(
+            BOUNDARY,
+            &[
+                (&text("ProductName"), b"Firefox"),
+                (&text("upload_file_minidump_browser"), b"not a dump"),
+            ],
+        );
+        let sub = parse_form(b).await.unwrap();
+        assert_eq!(
+            sub.annotations["upload_file_minidump_browser"],
+            "not a dump"
+        );
+        assert!(sub.dumps.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_boundary_over_70_characters_is_refused() {
+        for (len, ok) in [(70, true), (71, false)] {
+            let boundary = "b".repeat(len);
+            let b = body(&boundary, &[(&text("ProductName"), b"Firefox")]);
+            let result = parse_as(
+                &format!("multipart/form-data; boundary={boundary}"),
+                b,
+                LIMITS,
+            )
+            .await;
+            match ok {
+                true => assert!(result.is_ok(), "{len}: {result:?}"),
+                false => assert_eq!(
+                    result.unwrap_err(),
+                    Rejection::Malformed("invalid_payload_structure")
+                ),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn json_and_form_annotations_get_antennas_note() {
+        let b = body(BOUNDARY, &[
+            ("Content-Disposition: form-data; name=\"extra\"\r\nContent-Type: application/json", br#"{"ProductName":"Firefox","Version":"1.0"}"#),
+            (&text("IgnoredAnnotation"), b"someval"),
+        ]);
+        let sub = parse_form(b).await.unwrap();
+        assert_eq!(sub.annotations.len(), 3);
+        assert_eq!(sub.annotations["IgnoredAnnotation"], "someval");
+        assert_eq!(sub.payload, "json");
+        assert_eq!(sub.notes, [NOTE_JSON_AND_FORM]);
+    }
+
+    #[tokio::test]
+    async fn an_undecodable_text_part_is_dropped_with_antennas_note() {
+        let b = body(
+            BOUNDARY,
+            &[
+                (&text("Version"), b"100"),
+                (
+                    &format!("{}; charset=utf-8", text("ProductName")),
+                    b"\xde\xde\xde",
+                ),
+            ],
+        );
+        let sub = parse_form(b).await.unwrap();
+        assert_eq!(sub.annotations.len(), 1);
+        assert_eq!(
+            sub.notes,
+            ["extract payload text part exception: invalid text or charset: utf-8"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_connection_lost_mid_body_is_a_client_abort() {
+        let b = body(
+            BOUNDARY,
+            &[
+                (&text("ProductName"), b"Firefox"),
+                (&dump("upload_file_minidump"), &[1; 1000]),
+            ],
+        );
+        let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+        let headers = Headers {
+            content_type: Some(&content_type),
+            content_encoding: None,
+            content_length: Some(b.len() as u64),
+        };
+        let chunks: Vec<io::Result<Bytes>> = vec![
+            Ok(Bytes::copy_from_slice(&b[..300])),
+            Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "connection closed",
+            )),
+        ];
+        let result = parse(headers, Box::pin(futures::stream::iter(chunks)), LIMITS).await;
+        assert_eq!(result.unwrap_err(), Rejection::ClientAborted);
+    }
 }

@@ -491,7 +491,7 @@ fn gzip_json_extra_and_four_dumps() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|n| n.as_str().unwrap().contains("both a JSON part")));
+        .any(|n| n == "includes annotations in both json-encoded extra and formdata parts"));
 }
 
 #[test]
@@ -519,12 +519,21 @@ fn size_limits_at_the_limit_and_one_byte_over() {
         &[],
     );
     crash_id(&ok);
-    let part = post(
+    // The part limit is for annotations: a dump over it is only held to
+    // the body limits (Antenna's rule), an annotation over it is refused.
+    crash_id(&post(
         &server.addr,
         &multipart(&[
             Part::Text("A", "b"),
             Part::File("upload_file_minidump", &over),
         ]),
+        Some(&form()),
+        &[],
+    ));
+    let long_text = "x".repeat(mib + 1);
+    let part = post(
+        &server.addr,
+        &multipart(&[Part::Text("A", "b"), Part::Text("Long", &long_text)]),
         Some(&form()),
         &[],
     );
@@ -831,7 +840,9 @@ fn declared_charsets_are_honoured_and_undecodable_text_is_dropped_with_a_note() 
     assert!(raw.get("Klingon").is_none() && raw.get("BadUtf8").is_none());
     let notes = raw["metadata"]["collector_notes"].to_string();
     assert!(
-        notes.contains("Klingon") && notes.contains("BadUtf8"),
+        notes.contains("extract payload text part exception: invalid text or charset: x-klingon")
+            && notes
+                .contains("extract payload text part exception: invalid text or charset: utf-8"),
         "{notes}"
     );
 }
@@ -1062,4 +1073,45 @@ fn a_client_crash_id_with_a_throttle_digit_other_than_0_or_1_is_refused() {
             );
         }
     }
+}
+
+/// A client that closes its connection mid-upload is counted and logged as
+/// a client abort, not as a malformed payload; nothing is stored.
+#[test]
+fn a_client_that_disconnects_mid_upload_is_a_client_abort() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path(), &[], &[]);
+    let body = multipart(&[
+        Part::Text("ProductName", "Firefox"),
+        Part::File("upload_file_minidump", &vec![7u8; 200_000]),
+    ]);
+    let head = format!(
+        "POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        form(),
+        body.len()
+    );
+    {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body[..100_000]).unwrap();
+        // Dropped: the connection closes with half the body sent.
+    }
+    let metrics = || {
+        raw_request(
+            &server.addr,
+            b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .text()
+    };
+    let counted =
+        "crashkit_collector_crashes_total{outcome=\"discarded\",reason=\"client_aborted\"} 1";
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut m = metrics();
+    while !m.contains(counted) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        m = metrics();
+    }
+    assert!(m.contains(counted), "{m}");
+    assert!(!m.contains("invalid_payload_structure"), "{m}");
+    assert!(!server.storage.join("v1/raw_crash").exists());
 }
