@@ -9,6 +9,7 @@
 //! The processed-crash format is documented in `docs/processed-crash.md`
 //! and versioned by [`SCHEMA_VERSION`].
 
+pub mod guard;
 pub mod json_dump;
 pub mod report;
 pub mod supervisor;
@@ -472,6 +473,14 @@ impl Processor {
     }
 
     async fn walk(&self, bytes: &[u8]) -> Walk {
+        let (bytes, mut notes) = guard::check(bytes);
+        let mut walk = self.walk_checked(&bytes).await;
+        notes.append(&mut walk.notes);
+        walk.notes = notes;
+        walk
+    }
+
+    async fn walk_checked(&self, bytes: &[u8]) -> Walk {
         if bytes.is_empty() {
             return Walk::failed("EmptyMinidump", "the minidump is empty".into());
         }

@@ -839,11 +839,12 @@ fn the_processed_crash_of_every_dump_is_stable() {
 }
 
 /// Found by the `process` fuzz target: a dump whose handle data stream
-/// claims ~900 million descriptors makes rust-minidump allocate 230 GB and
-/// abort. Only the capped worker dies; the crash is reported, not lost, and
-/// the next crash is processed normally.
+/// claims ~900 million descriptors (of 0 bytes each) made rust-minidump
+/// reserve 230 GB and the capped worker die. The stream is now skipped with
+/// a note and the rest of the dump processed; the next crash is processed
+/// normally.
 #[test]
-fn a_dump_claiming_a_billion_handles_kills_only_its_worker() {
+fn a_dump_claiming_a_billion_handles_is_processed_without_its_handle_stream() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = repo().join("testdata/fuzz/handle-count-oom.dmp");
     let out = process(
@@ -857,18 +858,26 @@ fn a_dump_claiming_a_billion_handles_kills_only_its_worker() {
             "json",
         ],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
     let lines: Vec<serde_json::Value> = stdout(&out)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 2);
-    assert_eq!(lines[0]["success"], false);
-    assert_eq!(lines[0]["mdsw_status_string"], "ERROR_WORKER_DIED");
-    assert!(lines[0]["processor_notes"]
-        .as_str()
-        .unwrap()
-        .contains("memory limit"));
+    // The worker lived: the dump was stackwalked, its handle stream skipped.
+    assert_ne!(lines[0]["mdsw_status_string"], "ERROR_WORKER_DIED");
+    assert!(
+        lines[0]["processor_notes"]
+            .as_str()
+            .unwrap()
+            .contains("the handle data stream claims"),
+        "{}",
+        lines[0]["processor_notes"]
+    );
     assert_eq!(lines[1]["success"], true);
     assert_eq!(lines[1]["signature"], "crashhelper::crash_null_write");
 }
