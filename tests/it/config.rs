@@ -132,9 +132,11 @@ fn docs_list_every_key() {
 #[test]
 fn the_shipped_throttle_example_is_valid() {
     let dir = tempfile::tempdir().unwrap();
-    let file = crate::repo().join("examples/throttle-mozilla.toml");
-    let out = run(crashkit(dir.path()).args(["config", "check"]).arg(&file));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for example in ["throttle-mozilla.toml", "throttle-antenna.toml"] {
+        let file = crate::repo().join("examples").join(example);
+        let out = run(crashkit(dir.path()).args(["config", "check"]).arg(&file));
+        assert_eq!(out.status.code(), Some(0), "{example}: {}", stderr(&out));
+    }
 }
 
 #[test]
