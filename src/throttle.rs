@@ -585,8 +585,8 @@ result = "defer"
 
         pub enum Result {
             Fixed(Outcome),
-            /// (percent, result for that share, result for the rest)
-            Split(f64, Outcome, Outcome),
+            /// (result for a share of matches, result for the rest)
+            Split(Outcome, Outcome),
         }
 
         /// Antenna's `safe_get`: the annotation as text, or the default.
@@ -726,7 +726,7 @@ result = "defer"
                 (
                     "is_shutdownkill",
                     key("ipc_channel_error", |x| x == "ShutDownKill"),
-                    Result::Split(10.0, Continue, Reject),
+                    Result::Split(Continue, Reject),
                 ),
                 (
                     "is_firefox_esr_unsupported_windows",
@@ -735,7 +735,7 @@ result = "defer"
                             && get(d, "ReleaseChannel", "") == "esr"
                             && unsupported_windows(d)
                     }),
-                    Result::Split(25.0, Continue, Reject),
+                    Result::Split(Continue, Reject),
                 ),
                 (
                     "is_alpha_beta_esr",
@@ -753,7 +753,7 @@ result = "defer"
                         get(d, "ProductName", "") == "Firefox"
                             && get(d, "ReleaseChannel", "") == "release"
                     }),
-                    Result::Split(10.0, Accept, Reject),
+                    Result::Split(Accept, Reject),
                 ),
                 (
                     "accept_everything",
@@ -775,7 +775,7 @@ result = "defer"
                         out.push((o, name.to_owned()));
                         return out;
                     }
-                    Result::Split(_, hit, miss) => {
+                    Result::Split(hit, miss) => {
                         for o in [hit, miss] {
                             if o != Outcome::Continue {
                                 out.push((o, name.to_owned()));
