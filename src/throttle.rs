@@ -190,14 +190,10 @@ impl Rules {
                     .or_else(|| table.span()),
                 message,
             };
-            let text = |key: &str| -> Result<Option<String>, RuleError> {
-                match table.get(key) {
-                    None => Ok(None),
-                    Some(item) => item
-                        .as_str()
-                        .map(|s| Some(s.to_owned()))
-                        .ok_or_else(|| err(format!("`{key}` must be a string"), Some(key))),
-                }
+            let text = |key: &str| {
+                string_key(table, key, || {
+                    err(format!("`{key}` must be a string"), Some(key))
+                })
             };
             const OTHER_KEYS: [&str; 8] = [
                 "name",
@@ -294,6 +290,18 @@ impl Rules {
     }
 }
 
+/// The string at `key`, if there is one; `bad` when it is not a string.
+fn string_key(
+    table: &dyn toml_edit::TableLike,
+    key: &str,
+    bad: impl FnOnce() -> RuleError,
+) -> Result<Option<String>, RuleError> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(item) => item.as_str().map(|s| Some(s.to_owned())).ok_or_else(bad),
+    }
+}
+
 /// Parses one condition with its annotation: a rule's own (`top`), or an
 /// entry of a rule's `all`.
 fn parse_check(
@@ -302,14 +310,10 @@ fn parse_check(
     top: bool,
     err: &dyn Fn(String, Option<&str>) -> RuleError,
 ) -> Result<Check, RuleError> {
-    let text = |key: &str| -> Result<Option<String>, RuleError> {
-        match table.get(key) {
-            None => Ok(None),
-            Some(item) => item
-                .as_str()
-                .map(|s| Some(s.to_owned()))
-                .ok_or_else(|| err(format!("rule {name}: `{key}` must be a string"), Some(key))),
-        }
+    let text = |key: &str| {
+        string_key(table, key, || {
+            err(format!("rule {name}: `{key}` must be a string"), Some(key))
+        })
     };
     if !top {
         for (key, _) in table.iter() {
