@@ -74,19 +74,19 @@ use crate::collector::{form, multipart, Part, Server};
 use crate::repo;
 
 const CRASHES: usize = 500;
-const BUCKET: &str = "crashkit.fault.test";
-const ACCESS_KEY: &str = "crashkit-test";
-const SECRET_KEY: &str = "crashkit-test-secret";
+pub(crate) const BUCKET: &str = "crashkit.fault.test";
+pub(crate) const ACCESS_KEY: &str = "crashkit-test";
+pub(crate) const SECRET_KEY: &str = "crashkit-test-secret";
 
 /// The testdata dumps the crashes carry, with the signature each gets.
-const KINDS: [(&str, &str); 4] = [
+pub(crate) const KINDS: [(&str, &str); 4] = [
     ("null-write.dmp", "crashhelper::crash_null_write"),
     ("abort.dmp", "crashhelper::crash_abort"),
     ("panic.dmp", "crashhelper::crash_panic"),
     ("divide-by-zero.dmp", "crashhelper::crash_divide_by_zero"),
 ];
 
-fn free_ports(n: usize) -> Vec<u16> {
+pub(crate) fn free_ports(n: usize) -> Vec<u16> {
     let held: Vec<std::net::TcpListener> = (0..n)
         .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
         .collect();
@@ -95,7 +95,7 @@ fn free_ports(n: usize) -> Vec<u16> {
         .collect()
 }
 
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
@@ -103,21 +103,21 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn kill_group(child: &mut Child, signal: i32) {
+pub(crate) fn kill_group(child: &mut Child, signal: i32) {
     unsafe { libc::kill(-(child.id() as i32), signal) };
     let _ = child.wait();
 }
 
 /// A SeaweedFS of this test's own, on free ports, that can be stopped and
 /// started again on the same data directory.
-struct Weed {
+pub(crate) struct Weed {
     dir: tempfile::TempDir,
     ports: Vec<u16>,
     child: Option<Child>,
 }
 
 impl Weed {
-    fn start() -> Weed {
+    pub(crate) fn start() -> Weed {
         let mut weed = Weed {
             dir: tempfile::tempdir().unwrap(),
             ports: free_ports(15),
@@ -135,7 +135,7 @@ impl Weed {
         weed
     }
 
-    fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.ports[6])
     }
 
@@ -195,14 +195,14 @@ impl Drop for Weed {
 
 /// A redis-server of this test's own, with append-only persistence as
 /// production runs it, that can be stopped and started on the same data.
-struct Redis {
+pub(crate) struct Redis {
     dir: tempfile::TempDir,
     port: u16,
     child: Option<Child>,
 }
 
 impl Redis {
-    fn start() -> Redis {
+    pub(crate) fn start() -> Redis {
         let mut redis = Redis {
             dir: tempfile::tempdir().unwrap(),
             port: free_ports(1)[0],
@@ -212,7 +212,7 @@ impl Redis {
         redis
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
@@ -265,7 +265,7 @@ impl Drop for Redis {
 }
 
 /// The status of one request, `None` when nothing answered.
-fn http_status(base: &str, request_line: &str) -> Option<u16> {
+pub(crate) fn http_status(base: &str, request_line: &str) -> Option<u16> {
     let addr = base.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
@@ -281,7 +281,7 @@ fn http_status(base: &str, request_line: &str) -> Option<u16> {
 
 /// Posts one crash; `Ok(Some(id))` for a CrashID, `Ok(None)` for an
 /// answer that asks to come back later (503), `Err` when nothing answered.
-fn try_post(addr: &str, body: &[u8]) -> std::io::Result<(u16, Option<String>)> {
+pub(crate) fn try_post(addr: &str, body: &[u8]) -> std::io::Result<(u16, Option<String>)> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(60)))?;
     write!(
@@ -308,13 +308,13 @@ fn try_post(addr: &str, body: &[u8]) -> std::io::Result<(u16, Option<String>)> {
 
 /// What the posting clients saw: every id answered, and every answer.
 #[derive(Default)]
-struct Posted {
+pub(crate) struct Posted {
     /// Crash id → the index of its dump kind.
-    ids: Mutex<HashMap<String, usize>>,
-    answered: AtomicUsize,
+    pub(crate) ids: Mutex<HashMap<String, usize>>,
+    pub(crate) answered: AtomicUsize,
     /// Status codes other than 200 seen on the way (503s during outages).
-    refusals: Mutex<HashMap<u16, usize>>,
-    duplicates: AtomicUsize,
+    pub(crate) refusals: Mutex<HashMap<u16, usize>>,
+    pub(crate) duplicates: AtomicUsize,
 }
 
 /// Posts `count` crashes from 4 clients that behave like crash reporters:
@@ -379,10 +379,16 @@ fn post_crashes(addr: String, count: usize, posted: Arc<Posted>) -> std::thread:
 }
 
 /// A `process --queue` worker; its log goes to a file of the test's.
-struct Worker(Child);
+pub(crate) struct Worker(pub(crate) Child);
 
 impl Worker {
-    fn start(dir: &Path, env: &[(String, String)], queue: &str, storage: &str, n: usize) -> Worker {
+    pub(crate) fn start(
+        dir: &Path,
+        env: &[(String, String)],
+        queue: &str,
+        storage: &str,
+        n: usize,
+    ) -> Worker {
         let log = std::fs::File::create(dir.join(format!("worker{n}.log"))).unwrap();
         let child = crashkit(dir)
             .args([
@@ -412,7 +418,7 @@ impl Drop for Worker {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -422,7 +428,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// The environment of every crashkit process of a fault test: S3 on the
 /// test's SeaweedFS, short deadlines so outages show in seconds.
-fn pipeline_env(weed: Option<&Weed>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn pipeline_env(weed: Option<&Weed>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = vec![
         ("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()),
         ("AWS_SECRET_ACCESS_KEY".into(), SECRET_KEY.into()),
@@ -441,7 +447,7 @@ fn pipeline_env(weed: Option<&Weed>, extra: &[(&str, &str)]) -> Vec<(String, Str
     env
 }
 
-fn storage_of(url: &str, weed: Option<&Weed>) -> CrashStorage {
+pub(crate) fn storage_of(url: &str, weed: Option<&Weed>) -> CrashStorage {
     CrashStorage::open(&StorageSettings {
         url: url.to_owned(),
         s3_endpoint: weed.map(Weed::endpoint),
