@@ -571,7 +571,8 @@ pub fn parse_interval(param: &str, field: &Field, text: &str) -> Result<Interval
         "week" | "1w" | "7d" => (7 * DAY, -3 * DAY),
         _ => {
             let unit = text.chars().last().unwrap_or(' ');
-            let n: i64 = text[..text.len().saturating_sub(1)]
+            // Cut at a character boundary: the unit may be any character.
+            let n: i64 = text[..text.len() - unit.len_utf8().min(text.len())]
                 .parse()
                 .ok()
                 .filter(|n| *n > 0 && *n <= 10_000)
@@ -608,6 +609,20 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Search::parse(&params, now())
+    }
+
+    /// Found by the `query` fuzz target: an interval whose last character
+    /// is not ASCII was cut inside that character, a panic.
+    #[test]
+    fn an_interval_ending_in_a_multibyte_character_is_refused_not_a_panic() {
+        for interval in ["3€", "€", "1ñ", "ñ"] {
+            let e = parse(&[
+                ("_histogram.date", "product"),
+                ("_histogram_interval.date", interval),
+            ])
+            .unwrap_err();
+            assert!(e.to_string().contains("interval"), "{interval}: {e}");
+        }
     }
 
     #[test]
