@@ -15,7 +15,7 @@
 //! parsing it and amending it gave (keys sorted, compact), which a test
 //! checks on every testdata dump.
 //!
-//! Beside the bytes comes a [`Skeleton`]: the same document as a `Value`
+//! Beside the bytes comes a skeleton: the same document as a `Value`
 //! with only what deriving the processed crash's fields and signing read
 //! (system and crash info, the crashing thread, module names).
 

@@ -1,9 +1,10 @@
 //! Processing: minidumps in, processed crashes (Socorro's shape) out.
 //!
 //! A [`Processor`] stackwalks every dump of a crash with rust-minidump
-//! (in-process, one shared symbolizer for the whole run), builds the
-//! processed crash of SPEC 2.4 from the stackwalker's JSON and the
-//! annotations, and signs it with Socorro's algorithm. A crash that cannot
+//! (in-process, one shared [`symbolizer`] for the whole run, a dump first
+//! checked by [`guard`]), writes each `json_dump` once from the stackwalk
+//! ([`json_dump`]), derives the processed crash of SPEC 2.4 from it and
+//! the annotations, and signs it with Socorro's algorithm. A crash that cannot
 //! be processed (no dump, empty, corrupt, truncated) still yields a
 //! processed crash, with `success: false` and notes saying why.
 //! The processed-crash format is documented in `docs/processed-crash.md`

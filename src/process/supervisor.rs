@@ -47,7 +47,7 @@ pub struct Pool {
 struct Worker {
     child: Child,
     stdin: ChildStdin,
-    /// The worker's answers, each a summary line and a processed-crash line.
+    /// The worker's answers, each a header line and the processed crash.
     answers: Receiver<io::Result<Answer>>,
 }
 
@@ -278,7 +278,7 @@ struct AnswerHeader {
 /// A processed crash larger than this is not a worker's answer.
 const MAX_ANSWER_BYTES: usize = 1 << 30;
 
-/// Writes an answer, as [`read_answer`] reads it.
+/// Writes an answer for the supervisor to read.
 pub fn write_answer(out: &mut dyn Write, summary: Summary, json: &[u8]) -> io::Result<()> {
     let header = AnswerHeader {
         bytes: json.len(),

@@ -2,9 +2,9 @@
 //! through an on-disk download cache.
 //!
 //! [`SymbolSource`] implements rust-minidump's `SymbolSupplier`. One
-//! `breakpad_symbols::Symbolizer` wraps it for a whole run, and that
-//! symbolizer keeps every parsed symbol file in memory, so a worker that
-//! processes many crashes from one build parses each symbol file once.
+//! [`super::symbolizer::Symbolizer`] wraps it for a whole run, and keeps
+//! every parsed symbol file in memory, so a worker that processes many
+//! crashes from one build parses each symbol file once.
 //!
 //! Local directories are breakpad-symbols' own `SimpleSymbolSupplier`.
 //! Symbol servers are not its `HttpSymbolSupplier`, which fits less well
