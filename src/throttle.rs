@@ -866,8 +866,9 @@ result = "defer"
         for c in table {
             let possible = antenna::possible(&c);
             let mut seen = std::collections::BTreeSet::new();
-            // Enough draws to see every branch of a 10% split (0.9^400 ≈ 5e-19).
-            for _ in 0..400 {
+            // Enough draws to see every branch, even a 10% split after a
+            // 10% split (never seeing a 1% branch in 4,000: 0.99^4000 ≈ 4e-18).
+            for _ in 0..4000 {
                 let got = r.decide(&c);
                 assert!(
                     possible.contains(&got),
