@@ -854,6 +854,7 @@ fn declared_charsets_are_honoured_and_undecodable_text_is_dropped_with_a_note() 
 fn every_answered_crash_survives_kill_9_mid_load() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
+    let _heavy = crate::heavy();
     let tmp = tempfile::tempdir().unwrap();
     let mut server = Server::start(tmp.path(), &[], &[]);
     let answered: Arc<Mutex<Vec<(String, String)>>> = Arc::default();

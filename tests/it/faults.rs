@@ -538,6 +538,7 @@ fn collector_and_workers(
 
 /// SeaweedFS + Redis, one collector, two workers.
 struct Pipeline {
+    _heavy: std::sync::MutexGuard<'static, ()>,
     tmp: tempfile::TempDir,
     weed: Weed,
     redis: Redis,
@@ -552,6 +553,7 @@ impl Pipeline {
         if !have("weed") || !have("redis-server") || !have("curl") {
             return None;
         }
+        let heavy = crate::heavy();
         let tmp = tempfile::tempdir().unwrap();
         let weed = Weed::start();
         let redis = Redis::start();
@@ -560,6 +562,7 @@ impl Pipeline {
         let (collector, workers) =
             collector_and_workers(tmp.path(), &env, &storage_url, &redis.url());
         Some(Pipeline {
+            _heavy: heavy,
             tmp,
             weed,
             redis,
@@ -741,6 +744,7 @@ fn slow_drip_clients_do_not_keep_normal_ones_waiting() {
     if !have("redis-server") {
         return;
     }
+    let _heavy = crate::heavy();
     let tmp = tempfile::tempdir().unwrap();
     let redis = Redis::start();
     let storage_dir = tmp.path().join("crashes");
@@ -810,6 +814,7 @@ fn a_full_disk_is_503_never_a_lost_crash_and_heals() {
     if !have("redis-server") {
         return;
     }
+    let _heavy = crate::heavy();
     let tmp = tempfile::tempdir().unwrap();
     let mount = tmp.path().join("small");
     std::fs::create_dir_all(&mount).unwrap();

@@ -19,6 +19,19 @@ mod signature;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// Held by the tests that load the whole machine (the scale runs, the
+/// fault runs): they wait for each other instead of running side by side,
+/// whose timeouts are sized for a machine of their own.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Takes [`HEAVY`] for as long as the guard lives (a test that failed
+/// holding it does not keep it).
+pub fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A `crashkit` command with a clean environment (no CRASHKIT_* or RUST_LOG
 /// from the developer's shell) and the given working directory.
 pub fn crashkit(dir: &Path) -> Command {

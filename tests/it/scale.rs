@@ -331,6 +331,7 @@ fn two_thousand_crashes_on_seaweedfs_redis_and_osmem_with_a_collector_and_a_work
     if !have("weed") || !have("redis-server") || !have("curl") {
         return;
     }
+    let _heavy = crate::heavy();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let weed = Weed::start();
@@ -399,6 +400,7 @@ fn two_thousand_crashes_on_seaweedfs_redis_and_osmem_with_a_collector_and_a_work
 /// `collect-serve --process --index` node killed mid-run and started again.
 #[test]
 fn two_thousand_crashes_on_the_embedded_defaults_with_the_node_killed() {
+    let _heavy = crate::heavy();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let storage_url = dir.join("crashes").display().to_string();
