@@ -317,6 +317,35 @@ pub(crate) struct Posted {
     pub(crate) duplicates: AtomicUsize,
 }
 
+impl Posted {
+    /// Records one attempt at posting a crash of `kind`; whether it was
+    /// answered with a CrashID.
+    pub(crate) fn record(
+        &self,
+        attempt: std::io::Result<(u16, Option<String>)>,
+        kind: usize,
+    ) -> bool {
+        match attempt {
+            Ok((200, Some(id))) => {
+                if self.ids.lock().unwrap().insert(id, kind).is_some() {
+                    self.duplicates.fetch_add(1, Ordering::SeqCst);
+                }
+                self.answered.fetch_add(1, Ordering::SeqCst);
+                true
+            }
+            Ok((status, _)) => {
+                assert_ne!(status, 200, "a 200 without a CrashID");
+                *self.refusals.lock().unwrap().entry(status).or_default() += 1;
+                false
+            }
+            Err(_) => {
+                *self.refusals.lock().unwrap().entry(0).or_default() += 1;
+                false
+            }
+        }
+    }
+}
+
 /// Posts `count` crashes from 4 clients that behave like crash reporters:
 /// a crash not answered with a CrashID (503, no answer) is sent again
 /// later, until it is.
@@ -350,22 +379,8 @@ fn post_crashes(addr: String, count: usize, posted: Arc<Posted>) -> std::thread:
                             started.elapsed() < Duration::from_secs(240),
                             "crash {n} was never answered"
                         );
-                        match try_post(&addr, &body) {
-                            Ok((200, Some(id))) => {
-                                let mut ids = posted.ids.lock().unwrap();
-                                if ids.insert(id, kind).is_some() {
-                                    posted.duplicates.fetch_add(1, Ordering::SeqCst);
-                                }
-                                posted.answered.fetch_add(1, Ordering::SeqCst);
-                                break;
-                            }
-                            Ok((status, _)) => {
-                                assert_ne!(status, 200, "a 200 without a CrashID");
-                                *posted.refusals.lock().unwrap().entry(status).or_default() += 1;
-                            }
-                            Err(_) => {
-                                *posted.refusals.lock().unwrap().entry(0).or_default() += 1;
-                            }
+                        if posted.record(try_post(&addr, &body), kind) {
+                            break;
                         }
                         std::thread::sleep(Duration::from_millis(300));
                     }
