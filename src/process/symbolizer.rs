@@ -32,6 +32,10 @@ use minidump_unwind::SymbolProvider;
 /// How long a module whose symbols were not found waits to be asked again.
 pub const RETRY_MISSING: Duration = Duration::from_secs(60);
 
+/// Past this many modules remembered, those without symbols are forgotten
+/// (dumps can name any number of modules; found symbol files stay).
+const MAX_MODULES: usize = 10_000;
+
 /// Symbol files from `S`, parsed once per worker.
 pub struct Symbolizer<S> {
     supplier: S,
@@ -96,7 +100,14 @@ impl<S: SymbolSupplier + Send + Sync> Symbolizer<S> {
                 entry.loaded.clone()
             }
             None => {
+                if modules.len() > MAX_MODULES {
+                    forget_missing(&mut modules);
+                    if let Ok(mut stats) = self.stats.lock() {
+                        stats.retain(|_, s| s.loaded_symbols);
+                    }
+                }
                 let loaded: Arc<tokio::sync::OnceCell<Loaded>> = Arc::default();
+                let entries = modules.entry(module.debug_identifier()).or_default();
                 entries.push(Entry {
                     code_file: code_file.into_owned(),
                     debug_file: debug_file.map(|f| f.into_owned()),
@@ -146,6 +157,14 @@ impl<S: SymbolSupplier + Send + Sync> Symbolizer<S> {
             at: Instant::now(),
         }
     }
+}
+
+/// Drops every module whose lookup found no symbols.
+fn forget_missing(modules: &mut HashMap<Option<DebugId>, Vec<Entry>>) {
+    modules.retain(|_, entries| {
+        entries.retain(|e| e.loaded.get().is_none_or(|l| l.symbols.is_some()));
+        !entries.is_empty()
+    });
 }
 
 #[async_trait]
@@ -251,6 +270,26 @@ mod tests {
         let (f, m) = (&stats["found.pdb"], &stats["missing.pdb"]);
         assert!(f.loaded_symbols && !f.corrupt_symbols);
         assert!(!m.loaded_symbols);
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_unknown_modules_is_forgotten_not_kept() {
+        let s = Symbolizer::new(Counting::default());
+        let found = module("found.pdb");
+        assert!(fill(&s, &found).await.is_some());
+        for i in 0..MAX_MODULES + 2000 {
+            let m = SimpleModule {
+                debug_id: Some(DebugId::from_parts(uuid::Uuid::from_u128(i as u128 + 1), 0)),
+                ..module(&format!("missing{i}.pdb"))
+            };
+            assert_eq!(fill(&s, &m).await, None);
+        }
+        assert!(s.modules.lock().unwrap().len() <= MAX_MODULES + 1);
+        assert!(s.stats.lock().unwrap().len() <= MAX_MODULES + 1);
+        // The symbols found stay parsed: no second lookup.
+        let asked = s.supplier.lookups.load(Ordering::SeqCst);
+        assert!(fill(&s, &found).await.is_some());
+        assert_eq!(s.supplier.lookups.load(Ordering::SeqCst), asked);
     }
 
     #[tokio::test]
