@@ -346,43 +346,61 @@ impl Posted {
     }
 }
 
-/// Posts `count` crashes from 4 clients that behave like crash reporters:
-/// a crash not answered with a CrashID (503, no answer) is sent again
-/// later, until it is.
-fn post_crashes(addr: String, count: usize, posted: Arc<Posted>) -> std::thread::JoinHandle<()> {
-    let dumps: Vec<Vec<u8>> = KINDS
-        .iter()
-        .map(|(file, _)| std::fs::read(repo().join("testdata/minidumps").join(file)).unwrap())
-        .collect();
-    let dumps = Arc::new(dumps);
+/// The collectors' addresses, as clients know them (a restarted collector
+/// comes back on another port).
+pub(crate) type Addrs = Arc<Mutex<Vec<String>>>;
+
+/// The products the posted crashes name, round robin.
+pub(crate) const PRODUCTS: [&str; 3] = ["Alpha", "Beta", "Gamma"];
+
+/// Posts `count` crashes from `clients` clients that behave like crash
+/// reporters, round robin over the collectors: a crash not answered with a
+/// CrashID (503, no answer) is sent again after `pause`, to the next
+/// collector, until one answers.
+pub(crate) fn post_crashes(
+    addrs: Addrs,
+    clients: usize,
+    pause: Duration,
+    count: usize,
+    posted: Arc<Posted>,
+) -> std::thread::JoinHandle<()> {
+    let dumps: Arc<Vec<Vec<u8>>> = Arc::new(
+        KINDS
+            .iter()
+            .map(|(file, _)| std::fs::read(repo().join("testdata/minidumps").join(file)).unwrap())
+            .collect(),
+    );
     let next = Arc::new(AtomicUsize::new(0));
     std::thread::spawn(move || {
-        let clients: Vec<_> = (0..4)
+        let clients: Vec<_> = (0..clients)
             .map(|_| {
-                let (addr, posted, dumps, next) =
-                    (addr.clone(), posted.clone(), dumps.clone(), next.clone());
+                let (addrs, posted, dumps, next) =
+                    (addrs.clone(), posted.clone(), dumps.clone(), next.clone());
                 std::thread::spawn(move || loop {
                     let n = next.fetch_add(1, Ordering::SeqCst);
                     if n >= count {
                         return;
                     }
                     let kind = n % KINDS.len();
-                    let product = ["Alpha", "Beta", "Gamma"][n % 3];
                     let body = multipart(&[
-                        Part::Text("ProductName", product),
-                        Part::Text("Version", "1.0"),
+                        Part::Text("ProductName", PRODUCTS[n % PRODUCTS.len()]),
+                        Part::Text("Version", ["1.0", "2.0"][n % 2]),
                         Part::File("upload_file_minidump", &dumps[kind]),
                     ]);
                     let started = Instant::now();
-                    loop {
+                    for attempt in n.. {
                         assert!(
                             started.elapsed() < Duration::from_secs(240),
                             "crash {n} was never answered"
                         );
+                        let addr = {
+                            let a = addrs.lock().unwrap();
+                            a[attempt % a.len()].clone()
+                        };
                         if posted.record(try_post(&addr, &body), kind) {
                             break;
                         }
-                        std::thread::sleep(Duration::from_millis(300));
+                        std::thread::sleep(pause);
                     }
                 })
             })
@@ -607,7 +625,14 @@ fn logs(dir: &Path) -> String {
 /// Starts posting the crashes and returns once `share` of them are answered.
 fn post_until(addr: &str, share: usize, what: &str) -> (Arc<Posted>, std::thread::JoinHandle<()>) {
     let posted = Arc::new(Posted::default());
-    let poster = post_crashes(addr.to_owned(), CRASHES, posted.clone());
+    let addrs = Arc::new(Mutex::new(vec![addr.to_owned()]));
+    let poster = post_crashes(
+        addrs,
+        4,
+        Duration::from_millis(300),
+        CRASHES,
+        posted.clone(),
+    );
     wait_for(what, Duration::from_secs(180), || {
         posted.answered.load(Ordering::SeqCst) >= CRASHES / share
     });

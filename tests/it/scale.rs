@@ -9,78 +9,22 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crashkit::crash_id::CrashId;
 use crashkit::queue::{self, QueueName};
 use crashkit::storage::CrashStorage;
 
-use crate::collector::{multipart, Part, Server};
+use crate::collector::Server;
 use crate::faults::{
-    pipeline_env, runtime, storage_of, try_post, wait_for, Posted, Redis, Weed, Worker, BUCKET,
-    KINDS,
+    pipeline_env, post_crashes, runtime, storage_of, wait_for, Addrs, Posted, Redis, Weed, Worker,
+    BUCKET, KINDS, PRODUCTS,
 };
 use crate::{crashkit, have, repo, run, stderr, stdout};
 
 const CRASHES: usize = 2000;
-const PRODUCTS: [&str; 3] = ["Alpha", "Beta", "Gamma"];
-
-/// The collectors' addresses, as clients know them (a restarted collector
-/// comes back on another port).
-type Addrs = Arc<Mutex<Vec<String>>>;
-
-/// Posts `count` crashes from 6 clients, round robin over the collectors;
-/// a crash not answered with a CrashID goes to the next collector, until
-/// one answers.
-fn post_all(addrs: Addrs, count: usize, posted: Arc<Posted>) -> std::thread::JoinHandle<()> {
-    let dumps: Arc<Vec<Vec<u8>>> = Arc::new(
-        KINDS
-            .iter()
-            .map(|(file, _)| std::fs::read(repo().join("testdata/minidumps").join(file)).unwrap())
-            .collect(),
-    );
-    let next = Arc::new(AtomicUsize::new(0));
-    std::thread::spawn(move || {
-        let clients: Vec<_> = (0..6)
-            .map(|_| {
-                let (addrs, posted, dumps, next) =
-                    (addrs.clone(), posted.clone(), dumps.clone(), next.clone());
-                std::thread::spawn(move || loop {
-                    let n = next.fetch_add(1, Ordering::SeqCst);
-                    if n >= count {
-                        return;
-                    }
-                    let kind = n % KINDS.len();
-                    let body = multipart(&[
-                        Part::Text("ProductName", PRODUCTS[n % PRODUCTS.len()]),
-                        Part::Text("Version", ["1.0", "2.0"][n % 2]),
-                        Part::File("upload_file_minidump", &dumps[kind]),
-                    ]);
-                    let started = Instant::now();
-                    for attempt in n.. {
-                        assert!(
-                            started.elapsed() < Duration::from_secs(240),
-                            "crash {n} was never answered"
-                        );
-                        let addr = {
-                            let a = addrs.lock().unwrap();
-                            a[attempt % a.len()].clone()
-                        };
-                        if posted.record(try_post(&addr, &body), kind) {
-                            break;
-                        }
-                        std::thread::sleep(Duration::from_millis(100));
-                    }
-                })
-            })
-            .collect();
-        for c in clients {
-            c.join().unwrap();
-        }
-    })
-}
 
 /// A `process --queue … --index …` worker, its log in the test's
 /// directory; killed when dropped.
@@ -363,7 +307,13 @@ fn two_thousand_crashes_on_seaweedfs_redis_and_osmem_with_a_collector_and_a_work
     let mut workers: Vec<Worker> = (0..3).map(|n| worker(dir, &env, args, n)).collect();
 
     let posted = Arc::new(Posted::default());
-    let poster = post_all(addrs.clone(), CRASHES, posted.clone());
+    let poster = post_crashes(
+        addrs.clone(),
+        6,
+        Duration::from_millis(100),
+        CRASHES,
+        posted.clone(),
+    );
     answered(&posted, 4);
     // SIGKILL: a worker with crashes in hand, a collector mid-request.
     workers[0].0.kill().unwrap();
@@ -427,7 +377,13 @@ fn two_thousand_crashes_on_the_embedded_defaults_with_the_node_killed() {
     let first = node();
     let addrs: Addrs = Arc::new(Mutex::new(vec![first.addr.clone()]));
     let posted = Arc::new(Posted::default());
-    let poster = post_all(addrs.clone(), CRASHES, posted.clone());
+    let poster = post_crashes(
+        addrs.clone(),
+        6,
+        Duration::from_millis(100),
+        CRASHES,
+        posted.clone(),
+    );
     answered(&posted, 3);
     drop(first); // SIGKILL, mid-request and mid-processing
     let second = node();
