@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
-# Load test of crashkit collect-serve with Antenna's load-test mix, on the
-# directory backend on local disk. Appends its figures to BENCHMARKS.md.
-# Not a test: nothing here passes or fails.
+# Load test of crashkit collect-serve with Antenna's load-test mix, storage
+# on local disk and on tmpfs, beside nginx reading the same bodies (the rate
+# the load generator reaches on these cores). Appends its figures to
+# BENCHMARKS.md. Not a test: nothing here passes or fails.
 #
-#   scripts/bench-collector.sh [SECONDS]      default: 20 s per connection level
-#   STORAGE_PARENT=/dev/shm scripts/bench-collector.sh   storage on tmpfs, to see
-#                                             the collector without the disk
+#   scripts/bench-collector.sh [SECONDS]      default: 20 s per row
+#   CRASHKIT=/path/to/crashkit LABEL="before" scripts/bench-collector.sh
+#                                             another build, named in the heading
 #
 # Mix (Antenna's): 60% 400 KB uncompressed single-dump posts, 10% 150 KB
 # gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB. Load from wrk (Debian's
 # package, installed if missing) with a Lua script choosing a body per request.
+# CPU per request is the server's user+system time over the row (from
+# /proc) divided by the requests wrk completed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
-cargo build --release --quiet
-crashkit="$PWD/target/release/crashkit"
+command -v nginx >/dev/null || apt-get install -y nginx-light >/dev/null
+if [ -z "${CRASHKIT:-}" ]; then
+  cargo build --release --quiet
+  CRASHKIT="$PWD/target/release/crashkit"
+fi
+crashkit="$CRASHKIT"
+label="${LABEL:-$(git rev-parse --short HEAD)}"
 work="$(mktemp -d)"
-store="$(mktemp -d -p "${STORAGE_PARENT:-$work}")"
+disk_store="$(mktemp -d -p "$work")"
+shm_store="$(mktemp -d -p /dev/shm)"
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work" "$store"; }
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work" "$shm_store"; }
 trap cleanup EXIT
 
 python3 - "$work" <<'PY'
@@ -72,37 +81,75 @@ LUA
 size() { stat -c %s "$work/$1"; }
 mean_kb="$(echo "(0.60*$(size plain) + 0.10*$(size gzip) + 0.25*$(size four) + 0.05*$(size large))/1000" | bc -l)"
 
-rows=()
-for conns in 16 64; do
-  rm -rf "$store/crashes"
-  "$crashkit" -q collect-serve --bind 127.0.0.1:0 --storage "$store/crashes" 2> "$work/server.log" &
+start_server() { # storage directory
+  "$crashkit" -q collect-serve --bind 127.0.0.1:0 --storage "$1" 2> "$work/server.log" &
   server=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$work/server.log" && break; sleep 0.1; done
   addr="$(grep -o 'http://[0-9.:]*' "$work/server.log" | head -1)"
-  wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$work/mix.lua" "$addr" > "$work/wrk.out"
-  rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
-  kill "$server"; wait "$server" || true; server=""
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# One table row: connections, where, requests/s, MB/s, latencies, CPU per
+# request, peak RSS, crashes stored, errors.
+row() { # conns where cpu_ticks rss_kb stored
+  local rps p50 p99 requests errors mbs cpu_ms
   rps="$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")"
+  requests="$(awk '/requests in/ {print $1}' "$work/wrk.out")"
   p50="$(awk '$1=="50%" {print $2}' "$work/wrk.out")"
   p99="$(awk '$1=="99%" {print $2}' "$work/wrk.out")"
   errors="$(grep -E 'Non-2xx|Socket errors' "$work/wrk.out" | tr -s ' ' | tr '\n' ';' || true)"
-  stored="$(find "$store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)"
   mbs="$(echo "$rps * $mean_kb / 1000" | bc -l)"
-  rows+=("$(printf '| %d | %.0f | %.1f | %s | %s | %.0f MiB | %d | %s |' "$conns" "$rps" "$mbs" "$p50" "$p99" "$(echo "$rss_kb/1024" | bc -l)" "$stored" "${errors:-none}")")
+  cpu_ms="$(echo "$3 * 1000 / $(getconf CLK_TCK) / $requests" | bc -l)"
+  printf '| %d | %s | %.0f | %.1f | %s | %s | %.2f ms | %.0f MiB | %s | %s |' "$1" "$2" "$rps" "$mbs" "$p50" "$p99" "$cpu_ms" "$(echo "$4/1024" | bc -l)" "$5" "${errors:-none}"
+}
+
+rows=()
+for conns in 16 64; do
+  for where in disk tmpfs; do
+    store="$disk_store"; [ "$where" = tmpfs ] && store="$shm_store"
+    rm -rf "$store/crashes"
+    start_server "$store/crashes"
+    wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$work/mix.lua" "$addr" > "$work/wrk.out"
+    ticks="$(cpu_ticks "$server")"
+    rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
+    kill "$server"; wait "$server" || true; server=""
+    stored="$(find "$store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)"
+    rows+=("$(row "$conns" "collect-serve, $where" "$ticks" "$rss_kb" "$stored")")
+  done
+  # nginx reading and discarding the same bodies: what wrk reaches here.
+  mkdir -p "$work/nginx/logs"
+  cat > "$work/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_max_body_size 25m;
+  client_body_temp_path $work/nginx/body;
+  server { listen 127.0.0.1:18932; location / { return 200 "CrashID=bp-ok\n"; } }
+}
+NGINX
+  nginx -p "$work/nginx" -e "$work/nginx/logs/error.log" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+  server=$!
+  for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:18932/ && break; sleep 0.1; done
+  wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$work/mix.lua" http://127.0.0.1:18932 > "$work/wrk.out"
+  ticks=0; for pid in "$server" $(pgrep -P "$server"); do ticks=$((ticks + $(cpu_ticks "$pid"))); done
+  rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
+  kill "$server"; wait "$server" || true; server=""
+  rows+=("$(row "$conns" "nginx (one worker, discards)" "$ticks" "$rss_kb" "-")")
 done
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 {
   echo
-  echo "## collect-serve: $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo "## collect-serve ($label): $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB"
   echo
-  echo "wrk (2 threads) for ${seconds} s per row, Antenna's mix (60% 400 KB, 10% 150 KB gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB; mean $(printf '%.0f' "$mean_kb") KB per request) against \`crashkit collect-serve\` (release build) with the directory backend on ${STORAGE_PARENT:+tmpfs ($STORAGE_PARENT), not }local disk, every crash fsynced before its answer; load generator and server share the machine's cores."
+  echo "wrk (2 threads) for ${seconds} s per row, Antenna's mix (60% 400 KB, 10% 150 KB gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB; mean $(printf '%.0f' "$mean_kb") KB per request) against \`crashkit collect-serve\` (release build) with the directory backend on local disk (ext4) or tmpfs, every crash fsynced before its answer, and against nginx reading the same bodies; load generator and server share the machine's cores. CPU per request: the server's user+system time over the row / requests completed."
   echo
-  echo "| connections | requests/s | MB/s received | p50 latency | p99 latency | peak RSS | crashes stored | errors |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| connections | server | requests/s | MB/s received | p50 latency | p99 latency | CPU per request | peak RSS | crashes stored | errors |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
 } | tee -a BENCHMARKS.md
-
 # Peak memory under 64 concurrent uploads of 24 MiB (two 12 MiB dumps), the
 # largest body the default limits allow, storage on tmpfs.
 python3 - "$work/big" <<'PY'
@@ -119,17 +166,14 @@ cat > "$work/big.lua" <<LUA
 local f = assert(io.open("$work/big", "rb")); local d = f:read("*all"); f:close()
 request = function() return wrk.format("POST", "/submit", {["Content-Type"] = "multipart/form-data; boundary=crashkitbench"}, d) end
 LUA
-big_store="$(mktemp -d -p /dev/shm)"
-"$crashkit" -q collect-serve --bind 127.0.0.1:0 --storage "$big_store/crashes" 2> "$work/server.log" &
-server=$!
-for _ in $(seq 1 100); do grep -q "listening on" "$work/server.log" && break; sleep 0.1; done
-addr="$(grep -o 'http://[0-9.:]*' "$work/server.log" | head -1)"
+big_store="$shm_store/big"
+start_server "$big_store/crashes"
 wrk -t2 -c64 -d"${seconds}s" --timeout 60s -s "$work/big.lua" "$addr" > "$work/wrk.out"
 rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
 kill "$server"; wait "$server" || true; server=""
-rm -rf "$big_store"
 {
   echo
-  printf '64 concurrent 24 MiB uploads (%s s, storage on tmpfs): %s requests/s, peak RSS %.0f MiB with collector.max_in_flight = 16 (at most 16 bodies read at once).\n' \
-    "$seconds" "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")" "$(echo "$rss_kb/1024" | bc -l)"
+  printf '64 concurrent 24 MiB uploads (%s s, storage on tmpfs, default settings): %s requests/s, peak RSS %.0f MiB, %s crashes stored.\n' \
+    "$seconds" "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")" "$(echo "$rss_kb/1024" | bc -l)" \
+    "$(find "$big_store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)"
 } | tee -a BENCHMARKS.md

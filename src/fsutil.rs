@@ -7,10 +7,17 @@
 //! target, and the directory fsynced: readers see the old file, the new one,
 //! or nothing, and the file is on disk when the call returns. Directories
 //! created on the way are fsynced into their parents.
+//!
+//! Writers that commit many files into few directories at once (the
+//! collector under load) share their directory fsyncs through
+//! [`DirSyncs`]: one fsync of a directory covers every rename made in it
+//! before that fsync began.
 
+use std::collections::HashMap;
 use std::fs::{self, File};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, IoSlice, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
 
 /// Prefix of staged files. Anything that lists a directory written through
 /// this module skips names that start with it.
@@ -53,13 +60,113 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
     staged.commit()
 }
 
-/// A file being written in place of `target`, for content that arrives in
-/// pieces (a download): nothing is visible at `target` until
-/// [`StagedFile::commit`], and a staged file dropped without it is removed.
+/// Writes every buffer of `bufs`, in order, with as few `writev` calls as
+/// the kernel allows.
+pub fn write_all_vectored(out: &mut impl Write, bufs: &[&[u8]]) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
+    let mut rest = &mut slices[..];
+    IoSlice::advance_slices(&mut rest, 0);
+    while !rest.is_empty() {
+        match out.write_vectored(rest) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Directory fsyncs shared by concurrent writers: group commit.
+///
+/// [`DirSyncs::sync`] returns once an fsync of the directory that *began
+/// after the call* has succeeded, so every rename the caller made in it
+/// before calling is durable. While one fsync runs, the callers that
+/// arrive wait for it to end and then share the next: under load, one
+/// fsync covers every crash written to the directory in that window.
+#[derive(Debug, Default)]
+pub struct DirSyncs {
+    dirs: Mutex<HashMap<PathBuf, DirRound>>,
+    ended: Condvar,
+}
+
+/// Tickets of one directory: a caller takes the next number; an fsync
+/// covers every number taken before it began.
+#[derive(Debug, Default)]
+struct DirRound {
+    taken: u64,
+    /// Highest ticket covered by a successful fsync.
+    synced: u64,
+    /// Highest ticket covered by a failed one, and its error.
+    failed: u64,
+    error: Option<(ErrorKind, String)>,
+    syncing: bool,
+    /// Callers between taking a ticket and returning; the entry is
+    /// dropped when none is left, so the map holds only busy directories.
+    callers: usize,
+}
+
+impl DirSyncs {
+    /// Makes every earlier rename in `dir` durable (see the type's doc).
+    pub fn sync(&self, dir: &Path) -> std::io::Result<()> {
+        let poisoned = || std::io::Error::other("directory sync state poisoned");
+        let mut dirs = self.dirs.lock().map_err(|_| poisoned())?;
+        let round = dirs.entry(dir.to_owned()).or_default();
+        round.taken += 1;
+        round.callers += 1;
+        let ticket = round.taken;
+        let result = loop {
+            let round = dirs.get_mut(dir).expect("a caller keeps its entry");
+            if round.failed >= ticket {
+                let (kind, message) = round
+                    .error
+                    .clone()
+                    .unwrap_or((ErrorKind::Other, String::new()));
+                break Err(std::io::Error::new(kind, message));
+            }
+            if round.synced >= ticket {
+                break Ok(());
+            }
+            if round.syncing {
+                dirs = self.ended.wait(dirs).map_err(|_| poisoned())?;
+                continue;
+            }
+            // This caller runs the next fsync, for every ticket taken so far.
+            round.syncing = true;
+            let covers = round.taken;
+            drop(dirs);
+            let synced = sync_dir(dir);
+            dirs = self.dirs.lock().map_err(|_| poisoned())?;
+            let round = dirs.get_mut(dir).expect("a caller keeps its entry");
+            round.syncing = false;
+            match synced {
+                Ok(()) => round.synced = covers,
+                Err(e) => {
+                    round.failed = covers;
+                    round.error = Some((e.kind(), e.to_string()));
+                }
+            }
+            self.ended.notify_all();
+        };
+        let round = dirs.get_mut(dir).expect("a caller keeps its entry");
+        round.callers -= 1;
+        if round.callers == 0 && !round.syncing {
+            dirs.remove(dir);
+        }
+        result
+    }
+}
+
+/// A file being written in place of a target, for content that arrives in
+/// pieces (a download, an upload): nothing is visible at the target until
+/// [`StagedFile::commit`] (or [`StagedFile::commit_as`], when the target
+/// is named only at the end), and a staged file dropped without it is
+/// removed.
 #[derive(Debug)]
 pub struct StagedFile {
     file: Option<File>,
     staged: PathBuf,
+    /// Empty for a file started with [`StagedFile::create_in`].
     target: PathBuf,
 }
 
@@ -67,8 +174,20 @@ impl StagedFile {
     /// Starts a staged file beside `target`, creating its directory.
     pub fn create(target: &Path) -> std::io::Result<StagedFile> {
         let dir = target.parent().unwrap_or(Path::new("."));
-        create_dirs_durably(dir)?;
         let name = target.file_name().unwrap_or_default().to_string_lossy();
+        let mut staged = Self::start(dir, &name)?;
+        staged.target = target.to_owned();
+        Ok(staged)
+    }
+
+    /// Starts a staged file in `dir` (created if missing) for a target in
+    /// that directory named at [`StagedFile::commit_as`].
+    pub fn create_in(dir: &Path) -> std::io::Result<StagedFile> {
+        Self::start(dir, "upload")
+    }
+
+    fn start(dir: &Path, name: &str) -> std::io::Result<StagedFile> {
+        create_dirs_durably(dir)?;
         let staged = dir.join(format!(
             "{STAGING_PREFIX}{name}-{}",
             uuid::Uuid::new_v4().simple()
@@ -77,18 +196,36 @@ impl StagedFile {
         Ok(StagedFile {
             file: Some(file),
             staged,
-            target: target.to_owned(),
+            target: PathBuf::new(),
         })
     }
 
     /// Fsyncs the content, renames it over the target and fsyncs the directory.
-    pub fn commit(mut self) -> std::io::Result<()> {
+    pub fn commit(self) -> std::io::Result<()> {
+        let target = self.target.clone();
+        if target.as_os_str().is_empty() {
+            return Err(std::io::Error::other("staged file has no target"));
+        }
+        let dir = target.parent().unwrap_or(Path::new(".")).to_owned();
+        self.rename_to(&target)?;
+        sync_dir(&dir)
+    }
+
+    /// Fsyncs the content and renames it to `target` (in the staged file's
+    /// directory), the directory's fsync shared through `syncs`.
+    pub fn commit_as(self, target: &Path, syncs: &DirSyncs) -> std::io::Result<()> {
+        let dir = target.parent().unwrap_or(Path::new(".")).to_owned();
+        self.rename_to(target)?;
+        syncs.sync(&dir)
+    }
+
+    fn rename_to(mut self, target: &Path) -> std::io::Result<()> {
         if let Some(file) = self.file.take() {
             file.sync_all()?;
         }
-        fs::rename(&self.staged, &self.target)?;
+        fs::rename(&self.staged, target)?;
         self.staged = PathBuf::new();
-        sync_dir(self.target.parent().unwrap_or(Path::new(".")))
+        Ok(())
     }
 }
 
@@ -129,6 +266,53 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec!["c.txt"]);
+    }
+
+    #[test]
+    fn concurrent_commits_share_directory_syncs_and_leave_no_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let syncs = DirSyncs::default();
+        std::thread::scope(|scope| {
+            for i in 0..32 {
+                let (dir, syncs) = (dir.path(), &syncs);
+                scope.spawn(move || {
+                    let mut staged = StagedFile::create_in(dir).unwrap();
+                    staged.write_all(format!("crash {i}").as_bytes()).unwrap();
+                    staged.commit_as(&dir.join(i.to_string()), syncs).unwrap();
+                });
+            }
+        });
+        for i in 0..32 {
+            let data = fs::read(dir.path().join(i.to_string())).unwrap();
+            assert_eq!(data, format!("crash {i}").as_bytes());
+        }
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            32,
+            "no staged file left"
+        );
+        assert!(syncs.dirs.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_failed_directory_sync_fails_its_callers_and_not_later_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        let syncs = DirSyncs::default();
+        let err = syncs.sync(&missing).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        fs::create_dir(&missing).unwrap();
+        syncs.sync(&missing).unwrap();
+        assert!(syncs.dirs.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn vectored_writes_write_every_buffer_in_order() {
+        let mut out = Vec::new();
+        let big = vec![3u8; 100_000];
+        write_all_vectored(&mut out, &[b"ab", b"", &big, b"cd"]).unwrap();
+        assert_eq!(out.len(), 100_004);
+        assert_eq!((&out[..2], &out[100_002..]), (&b"ab"[..], &b"cd"[..]));
     }
 
     #[test]

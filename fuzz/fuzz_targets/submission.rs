@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 use crashkit::collector::submission::{parse, Headers, Limits};
+use crashkit::storage::{CrashStorage, MemoryStore};
 use libfuzzer_sys::fuzz_target;
 
 const BOUNDARY: &str = "fuzzboundary";
@@ -12,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
+    let storage = CrashStorage::new(std::sync::Arc::new(MemoryStore::default()));
     let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
     for gzip in [false, true] {
         let chunks: Vec<std::io::Result<Bytes>> = data
@@ -29,6 +31,6 @@ fuzz_target!(|data: &[u8]| {
             decompressed: 1 << 20,
             part: 1 << 16,
         };
-        let _ = runtime.block_on(parse(headers, body, limits));
+        let _ = runtime.block_on(parse(headers, body, limits, &storage));
     }
 });

@@ -25,7 +25,6 @@ use bytes::Bytes;
 use chrono::{SecondsFormat, Utc};
 use futures::{Stream, StreamExt};
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 
 use crate::config::CollectorSettings;
@@ -295,6 +294,7 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
         },
         Box::pin(body_stream(body, pace)),
         limits,
+        &c.storage,
     )
     .await;
     let sub = match parsed {
@@ -321,6 +321,10 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
             c.metrics.crash("discarded", &format!("too_large_{which}"));
             info!("discarded: {which} size limit");
             return text(StatusCode::PAYLOAD_TOO_LARGE, "Discarded=too_large".into());
+        }
+        Err(Rejection::Storage { transient, message }) => {
+            error!("a dump could not be staged in storage: {message}");
+            return save_failed(&c, transient);
         }
     };
     c.metrics.bytes(sub.wire_size);
@@ -386,10 +390,15 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
         return text(StatusCode::OK, answer);
     }
 
+    let checksums = sub
+        .dumps
+        .iter()
+        .map(|(name, dump)| (name.clone(), Value::from(hex::encode(dump.sha256))))
+        .collect();
     let raw = raw_crash(
         &c,
         sub.annotations,
-        &sub.dumps,
+        checksums,
         sub.notes,
         &id,
         now,
@@ -403,7 +412,12 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
     // deadline. Raw crash last: a save cut short leaves no crash behind.
     let started = Instant::now();
     let limit = Duration::from_secs(s.save_timeout_secs.max(1));
-    let saved = tokio::time::timeout(limit, c.storage.save_raw_crash(&id, &raw, &sub.dumps)).await;
+    let dumps = sub
+        .dumps
+        .into_iter()
+        .map(|(name, dump)| (name, dump.staged))
+        .collect();
+    let saved = tokio::time::timeout(limit, c.storage.save_staged_crash(&id, &raw, dumps)).await;
     c.metrics.save_time(started.elapsed());
     let unavailable = match saved {
         Ok(Ok(())) => None,
@@ -417,23 +431,7 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
         }
     };
     if let Some(transient) = unavailable {
-        c.metrics.save_failed();
-        c.metrics.crash("failed", "save");
-        if transient {
-            // The client keeps the crash and sends it again later.
-            let mut answer = text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Discarded=storage_unavailable".into(),
-            );
-            answer
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
-            return answer;
-        }
-        return text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Discarded=save_failed".into(),
-        );
+        return save_failed(&c, transient);
     }
     match outcome {
         Outcome::Defer => c.metrics.crash("deferred", &rule),
@@ -461,13 +459,35 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
     text(StatusCode::OK, answer)
 }
 
+/// The answer to a crash storage did not take: 503 with Retry-After when
+/// the failure may pass (the client keeps the crash and sends it again
+/// later), 500 otherwise.
+fn save_failed(c: &Collector, transient: bool) -> Response {
+    c.metrics.save_failed();
+    c.metrics.crash("failed", "save");
+    if transient {
+        let mut answer = text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Discarded=storage_unavailable".into(),
+        );
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+        return answer;
+    }
+    text(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Discarded=save_failed".into(),
+    )
+}
+
 /// The raw crash of SPEC 2.2: annotations, minus the remove list, plus what
 /// the collector adds. A client-sent `metadata` annotation is overwritten.
 #[allow(clippy::too_many_arguments)]
 fn raw_crash(
     c: &Collector,
     mut annotations: Map<String, Value>,
-    dumps: &crate::storage::Dumps,
+    checksums: Map<String, Value>,
     mut notes: Vec<String>,
     id: &CrashId,
     now: chrono::DateTime<Utc>,
@@ -482,16 +502,6 @@ fn raw_crash(
             notes.push(format!("Removed {name} from raw crash."));
         }
     }
-    let checksums: Map<String, Value> = dumps
-        .iter()
-        .map(|(name, bytes)| {
-            let hex: String = Sha256::digest(bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            (name.clone(), Value::from(hex))
-        })
-        .collect();
     annotations.insert(
         "submitted_timestamp".into(),
         Value::from(now.to_rfc3339_opts(SecondsFormat::Micros, false)),

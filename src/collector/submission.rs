@@ -13,6 +13,11 @@
 //! `multipart/form-data`. The part limit applies to annotation and JSON
 //! parts; dumps are bounded by the body limits only, as in Antenna.
 //!
+//! Dump parts stream into storage as they arrive ([`CrashStorage::stage_dump`]),
+//! hashed on the way; nothing of a dump stays in memory beyond what the
+//! backend buffers, and a submission dropped before it is saved (refused,
+//! throttled, abandoned) leaves nothing in storage.
+//!
 //! Collector notes use Antenna's wording, which Crash Stats shows and
 //! people search.
 
@@ -25,9 +30,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::storage::layout::{MAX_DUMP_NAME_LEN, RESERVED_DUMP_NAMES};
-use crate::storage::Dumps;
+use crate::storage::{CrashStorage, StagedObject, StorageError};
 
 /// Size limits of one submission.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +58,18 @@ pub enum Rejection {
     /// The client closed the connection before the body was complete
     /// (nobody reads the answer; counted apart from malformed bodies).
     ClientAborted,
+    /// Storage failed while a dump streamed in: HTTP 503 when the failure
+    /// may pass (the client sends the crash again), 500 otherwise.
+    Storage { transient: bool, message: String },
+}
+
+impl From<StorageError> for Rejection {
+    fn from(e: StorageError) -> Rejection {
+        Rejection::Storage {
+            transient: e.is_transient(),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// What Antenna notes when annotations come both as a JSON part and as
@@ -64,11 +82,19 @@ pub const NOTE_JSON_AND_FORM: &str =
 /// Longest boundary RFC 2046 allows.
 const MAX_BOUNDARY_LEN: usize = 70;
 
+/// A dump part, staged in storage.
+#[derive(Debug)]
+pub struct Dump {
+    pub staged: Box<dyn StagedObject>,
+    pub sha256: [u8; 32],
+}
+
 /// A parsed submission.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Submission {
     pub annotations: Map<String, Value>,
-    pub dumps: Dumps,
+    /// By sanitized name; a later part of one name replaces an earlier one.
+    pub dumps: BTreeMap<String, Dump>,
     /// Collector notes about what was dropped or odd.
     pub notes: Vec<String>,
     /// `"multipart"`, or `"json"` when an `application/json` part supplied the annotations.
@@ -193,11 +219,12 @@ async fn read_capped(field: &mut multer::Field<'_>, cap: u64) -> Result<Bytes, R
     Ok(data.freeze())
 }
 
-/// Parses a submission body.
+/// Parses a submission body, staging its dumps in `storage`.
 pub async fn parse(
     headers: Headers<'_>,
     body: BodyStream,
     limits: Limits,
+    storage: &CrashStorage,
 ) -> Result<Submission, Rejection> {
     let content_type = headers
         .content_type
@@ -292,7 +319,7 @@ pub async fn parse(
     };
     let mut saw_text = false;
     let mut saw_json = false;
-    let mut dumps: BTreeMap<String, Bytes> = BTreeMap::new();
+    let mut dumps: BTreeMap<String, Dump> = BTreeMap::new();
     loop {
         let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -352,11 +379,22 @@ pub async fn parse(
                 sub.notes
                     .push(format!("unknown content type: {name} {content_type}"));
             }
-            let data = match field.bytes().await {
-                Ok(d) => d,
-                Err(e) => return Err(classify(e, &failure)),
-            };
-            dumps.insert(clean, data);
+            // An earlier part of this name is dropped (and its staging with it).
+            dumps.remove(&clean);
+            let mut staged = storage.stage_dump(&clean)?;
+            let mut sha256 = Sha256::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        sha256.update(&chunk);
+                        staged.write(chunk).await?;
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Err(classify(e, &failure)),
+                }
+            }
+            let sha256 = sha256.finalize().into();
+            dumps.insert(clean, Dump { staged, sha256 });
         }
     }
     if saw_json && saw_text {
@@ -417,7 +455,21 @@ mod tests {
             .chunks(64 << 10)
             .map(|c| Ok(Bytes::copy_from_slice(c)))
             .collect();
-        parse(headers, Box::pin(futures::stream::iter(chunks)), limits).await
+        parse(
+            headers,
+            Box::pin(futures::stream::iter(chunks)),
+            limits,
+            &memory(),
+        )
+        .await
+    }
+
+    fn memory() -> CrashStorage {
+        CrashStorage::new(Arc::new(crate::storage::MemoryStore::default()))
+    }
+
+    fn sha(data: &[u8]) -> [u8; 32] {
+        Sha256::digest(data).into()
     }
 
     async fn parse_form(body: Vec<u8>) -> Result<Submission, Rejection> {
@@ -442,7 +494,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(sub.annotations["ProductName"], "Firefox");
-        assert_eq!(&sub.dumps["upload_file_minidump"][..], b"MDMP");
+        assert_eq!(sub.dumps["upload_file_minidump"].sha256, sha(b"MDMP"));
         assert!(sub.notes.is_empty(), "{:?}", sub.notes);
     }
 
@@ -458,7 +510,7 @@ mod tests {
         );
         assert!(b.len() < 25 << 20);
         let sub = parse_form(std::mem::take(&mut b)).await.unwrap();
-        assert_eq!(sub.dumps["upload_file_minidump"].len(), 21 << 20);
+        assert_eq!(sub.dumps["upload_file_minidump"].staged.len(), 21 << 20);
         // The part limit is for text: an annotation over it is refused.
         let b = body(BOUNDARY, &[(&text("ProductName"), &big)]);
         assert_eq!(
@@ -488,7 +540,7 @@ mod tests {
             ("Content-Disposition: form-data; name=\"upload_file_minidump\"; filename=\"dump\"", b"ou812"),
         ]);
         let sub = parse_form(b).await.unwrap();
-        assert_eq!(&sub.dumps["upload_file_minidump"][..], b"ou812");
+        assert_eq!(sub.dumps["upload_file_minidump"].sha256, sha(b"ou812"));
         assert_eq!(
             sub.notes,
             ["unknown content type: upload_file_minidump text/plain"]
@@ -502,7 +554,7 @@ mod tests {
             ("Content-Disposition: form-data; name=\"upload_file_minidump_page\"\r\nContent-Type: text/html", b"<p>"),
         ]);
         let sub = parse_form(b).await.unwrap();
-        assert_eq!(&sub.dumps["upload_file_minidump_page"][..], b"<p>");
+        assert_eq!(sub.dumps["upload_file_minidump_page"].sha256, sha(b"<p>"));
         assert_eq!(
             sub.notes,
             ["unknown content type: upload_file_minidump_page text/html"]
@@ -623,7 +675,97 @@ mod tests {
                 "connection closed",
             )),
         ];
-        let result = parse(headers, Box::pin(futures::stream::iter(chunks)), LIMITS).await;
+        let result = parse(
+            headers,
+            Box::pin(futures::stream::iter(chunks)),
+            LIMITS,
+            &memory(),
+        )
+        .await;
         assert_eq!(result.unwrap_err(), Rejection::ClientAborted);
+    }
+
+    /// Every file under `dir`, staged ones included.
+    fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(files(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn dumps_stream_into_storage_and_a_refused_body_leaves_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let storage = CrashStorage::new(Arc::new(crate::storage::DirStore::new(tmp.path())));
+        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let b = body(
+            BOUNDARY,
+            &[
+                (&text("ProductName"), b"Firefox"),
+                (&dump("upload_file_minidump"), &big),
+                (&dump("upload_file_minidump_browser"), b"MDMP"),
+            ],
+        );
+        let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+        let headers = || Headers {
+            content_type: Some(&content_type),
+            content_encoding: None,
+            content_length: Some(b.len() as u64),
+        };
+        let chunks = |upto: usize| -> BodyStream {
+            let chunks: Vec<io::Result<Bytes>> = b[..upto]
+                .chunks(64 << 10)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            Box::pin(futures::stream::iter(chunks))
+        };
+        // Cut off past the first megabytes of the big dump: refused, and its
+        // staged file (it spilled to disk by then) removed.
+        let cut = parse(headers(), chunks(2_500_000), LIMITS, &storage).await;
+        assert_eq!(
+            cut.unwrap_err(),
+            Rejection::Malformed("invalid_payload_structure")
+        );
+        wait_until_no_files(tmp.path()).await;
+        // Whole: each dump committed under a key is what was sent.
+        let mut sub = parse(headers(), chunks(b.len()), LIMITS, &storage)
+            .await
+            .unwrap();
+        assert_eq!(sub.dumps["upload_file_minidump"].sha256, sha(&big));
+        let big_dump = sub.dumps.remove("upload_file_minidump").unwrap();
+        big_dump.staged.commit("v1/dump/x").await.unwrap();
+        assert_eq!(storage.objects().get("v1/dump/x").await.unwrap(), big);
+        // The other one, never committed, goes when the submission does.
+        drop(sub);
+        wait_until_no_files_but(tmp.path(), &[tmp.path().join("v1/dump/x")]).await;
+    }
+
+    async fn wait_until_no_files(dir: &std::path::Path) {
+        wait_until_no_files_but(dir, &[]).await;
+    }
+
+    /// Staged files of dropped dumps are removed on a blocking thread: wait for it.
+    async fn wait_until_no_files_but(dir: &std::path::Path, kept: &[std::path::PathBuf]) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let left: Vec<_> = files(dir)
+                .into_iter()
+                .filter(|f| !kept.contains(f))
+                .collect();
+            if left.is_empty() {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "left behind: {left:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 }

@@ -251,6 +251,61 @@ impl ObjectStore for FailAfter {
     fn location(&self) -> String {
         self.inner.location()
     }
+    fn stage(self: Arc<Self>, _dir: &str) -> Box<dyn StagedObject> {
+        Box::new(Buffered::new(self))
+    }
+}
+
+pub(super) async fn staged_dumps_commit_whole_or_leave_nothing(s: &CrashStorage) {
+    let id = new_id(day(3));
+    // Over the backends' in-memory sizes (1 MiB on disk, 5 MiB on S3), in
+    // uneven chunks, and one small dump that stays in memory.
+    let big: Vec<u8> = (0..11_000_000u32).map(|i| (i % 253) as u8).collect();
+    let mut staged = s.stage_dump("upload_file_minidump").unwrap();
+    for chunk in big.chunks(700_001) {
+        staged.write(Bytes::copy_from_slice(chunk)).await.unwrap();
+    }
+    assert_eq!(staged.len(), big.len() as u64);
+    let mut small = s.stage_dump("upload_file_minidump_browser").unwrap();
+    small.write(Bytes::from_static(b"MD")).await.unwrap();
+    small.write(Bytes::from_static(b"MP")).await.unwrap();
+    // Started and dropped: nothing of it is ever visible.
+    let mut dropped = s.stage_dump("upload_file_minidump").unwrap();
+    for chunk in big.chunks(3_000_000) {
+        dropped.write(Bytes::copy_from_slice(chunk)).await.unwrap();
+    }
+    drop(dropped);
+    let dumps = vec![
+        ("upload_file_minidump".to_owned(), staged),
+        ("upload_file_minidump_browser".to_owned(), small),
+    ];
+    s.save_staged_crash(&id, &raw_crash(&id), dumps)
+        .await
+        .unwrap();
+    assert_eq!(s.get_dump(&id, "upload_file_minidump").await.unwrap(), big);
+    assert_eq!(
+        s.get_dump(&id, "upload_file_minidump_browser")
+            .await
+            .unwrap(),
+        Bytes::from_static(b"MDMP")
+    );
+    assert_eq!(
+        s.get_dump_names(&id).await.unwrap(),
+        ["upload_file_minidump", "upload_file_minidump_browser"]
+    );
+    assert_eq!(s.get_raw_crash(&id).await.unwrap(), raw_crash(&id));
+    assert_eq!(s.objects().list("v1/dump/").await.unwrap().len(), 1);
+    // Nothing left in staging (S3 deletes its copy source in the background).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !s.objects().list(".tmp-uploads/").await.unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "staged uploads left");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // A name that is not allowed is refused before anything is staged.
+    assert!(matches!(
+        s.stage_dump("raw_crash"),
+        Err(StorageError::Malformed { .. })
+    ));
 }
 
 pub(super) async fn raw_crash_is_written_last(s: &CrashStorage) {
@@ -370,6 +425,9 @@ impl ObjectStore for Prefixed {
     fn location(&self) -> String {
         self.0.location()
     }
+    fn stage(self: std::sync::Arc<Self>, _dir: &str) -> Box<dyn StagedObject> {
+        Box::new(Buffered::new(self))
+    }
 }
 
 macro_rules! conformance {
@@ -398,6 +456,7 @@ macro_rules! conformance {
 
 conformance!(
     round_trip,
+    staged_dumps_commit_whole_or_leave_nothing,
     head_tells_size_and_any_md5_without_reading,
     dump_names_written_even_without_dumps,
     missing_objects_are_not_found,

@@ -37,8 +37,13 @@ pub fn dump_names(id: &CrashId) -> String {
 
 /// `v1/<dump name>/<id>`, with `upload_file_minidump` stored as `dump`.
 pub fn dump(id: &CrashId, name: &str) -> String {
+    format!("{}{id}", dump_dir(name))
+}
+
+/// `v1/<dump name>/`, the directory of a dump's keys ([`dump`]).
+pub fn dump_dir(name: &str) -> String {
     let dir = if name == MAIN_DUMP { "dump" } else { name };
-    format!("v1/{dir}/{id}")
+    format!("v1/{dir}/")
 }
 
 /// `v1/processed_crash/<id>`.

@@ -9,7 +9,9 @@
 
 mod dir;
 pub mod layout;
+mod memory;
 mod s3;
+mod staged;
 
 #[cfg(test)]
 mod conformance;
@@ -27,7 +29,9 @@ use crate::config::StorageSettings;
 use crate::crash_id::CrashId;
 
 pub use dir::DirStore;
+pub use memory::MemoryStore;
 pub use s3::{S3Store, ServerCopy};
+pub use staged::{Buffered, StagedObject};
 
 /// A raw crash: annotations plus what the collector adds (SPEC 2.2).
 pub type RawCrash = serde_json::Map<String, serde_json::Value>;
@@ -152,6 +156,11 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
     fn as_s3(&self) -> Option<&S3Store> {
         None
     }
+    /// Starts an object whose content streams in before its key is known;
+    /// it is committed under a key in `dir` (`v1/dump/`), and leaves
+    /// nothing if dropped before. Holds a bounded amount in memory where
+    /// the backend can stream ([`Buffered`] holds it all).
+    fn stage(self: Arc<Self>, dir: &str) -> Box<dyn StagedObject>;
 }
 
 /// Crash data in Socorro's `v1` layout over any [`ObjectStore`].
@@ -229,6 +238,48 @@ impl CrashStorage {
     /// The object store underneath.
     pub fn objects(&self) -> &Arc<dyn ObjectStore> {
         &self.store
+    }
+
+    /// Starts a dump named `name` streaming into storage, for
+    /// [`CrashStorage::save_staged_crash`] once the crash has an id.
+    pub fn stage_dump(&self, name: &str) -> Result<Box<dyn StagedObject>> {
+        layout::check_dump_name(name).map_err(|message| StorageError::Malformed {
+            key: layout::dump_dir(name),
+            message,
+        })?;
+        Ok(self.store.clone().stage(&layout::dump_dir(name)))
+    }
+
+    /// [`CrashStorage::save_raw_crash`] for dumps that streamed in:
+    /// dump names and the dumps (committed under their keys) first, the
+    /// raw crash last.
+    pub async fn save_staged_crash(
+        &self,
+        id: &CrashId,
+        raw: &RawCrash,
+        dumps: Vec<(String, Box<dyn StagedObject>)>,
+    ) -> Result<()> {
+        let names: Vec<&String> = dumps.iter().map(|(name, _)| name).collect();
+        if names.iter().any(|n| *n == "dump") && names.iter().any(|n| *n == layout::MAIN_DUMP) {
+            return Err(StorageError::Malformed {
+                key: layout::dump_names(id),
+                message: format!(
+                    "dumps \"dump\" and \"{}\" would share one key",
+                    layout::MAIN_DUMP
+                ),
+            });
+        }
+        let names = Bytes::from(to_json(&names));
+        let names_key = layout::dump_names(id);
+        let write_names = self.store.put(&names_key, names);
+        let commits = try_join_all(dumps.into_iter().map(|(name, staged)| {
+            let key = layout::dump(id, &name);
+            async move { staged.commit(&key).await }
+        }));
+        futures::try_join!(write_names, commits)?;
+        self.store
+            .put(&layout::raw_crash(id), Bytes::from(to_json(raw)))
+            .await
     }
 
     /// Saves a new crash in the layout's write order: dump names, dumps,

@@ -5,7 +5,17 @@
 //! S3-compatible servers need no DNS tricks), credentials from crashkit's
 //! secret keys, the `AWS_*` environment or the provider chain, and retries
 //! with exponential backoff on throttling and server errors.
+//!
+//! A staged object ([`ObjectStore::stage`]) under [`PART_BYTES`] is put in
+//! one request at commit; a larger one streams as a multipart upload to
+//! `.tmp-uploads/<uuid>` (outside `v1/`, so crash listings never see it),
+//! completed, copied by the server to its key and deleted at commit, and
+//! aborted when dropped uncommitted. A collector killed mid-upload leaves an
+//! incomplete multipart upload, one killed between copy and delete a
+//! staged object: a bucket lifecycle rule for `.tmp-uploads/` (expire after
+//! a day, abort incomplete multipart uploads after a day) clears both.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,8 +23,9 @@ use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey, AwsAuthorizer};
 use object_store::path::Path;
-use object_store::{BackoffConfig, ObjectStore as _, PutPayload, RetryConfig};
+use object_store::{BackoffConfig, MultipartUpload, ObjectStore as _, PutPayload, RetryConfig};
 
+use super::staged::StagedObject;
 use super::{ObjectStore, Result, StorageError};
 use crate::config::StorageSettings;
 
@@ -390,6 +401,16 @@ impl ObjectStore for S3Store {
         Some(self)
     }
 
+    fn stage(self: Arc<Self>, _dir: &str) -> Box<dyn StagedObject> {
+        Box::new(S3Staged {
+            store: self,
+            chunks: Vec::new(),
+            buffered: 0,
+            len: 0,
+            upload: None,
+        })
+    }
+
     fn location(&self) -> String {
         if self.prefix.is_empty() {
             format!("s3://{}", self.bucket)
@@ -431,6 +452,145 @@ mod tests {
             "s3://abc/a//b",
         ] {
             assert!(parse_url(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}
+
+/// Where large staged objects are uploaded before their key is known.
+const STAGING_DIR: &str = ".tmp-uploads";
+
+/// Size of each part of a staged multipart upload: S3's smallest part,
+/// and all a staged object holds in memory.
+pub const PART_BYTES: usize = 5 << 20;
+
+/// An upload to the staging key, once the content passed [`PART_BYTES`].
+#[derive(Debug)]
+struct Upload {
+    key: String,
+    /// In a mutex only so the staged object can be shared between threads;
+    /// never locked across an await.
+    parts: Mutex<Box<dyn MultipartUpload>>,
+}
+
+#[derive(Debug)]
+struct S3Staged {
+    store: Arc<S3Store>,
+    chunks: Vec<Bytes>,
+    buffered: usize,
+    len: u64,
+    upload: Option<Upload>,
+}
+
+impl S3Staged {
+    /// Uploads the buffered chunks as the next part, starting the upload first.
+    async fn send_part(&mut self) -> Result<()> {
+        if self.upload.is_none() {
+            let key = format!("{STAGING_DIR}/{}", uuid::Uuid::new_v4().simple());
+            let parts = self
+                .store
+                .client
+                .put_multipart(&self.store.path(&key))
+                .await
+                .map_err(|e| remote("put", &key, e))?;
+            self.upload = Some(Upload {
+                key,
+                parts: Mutex::new(parts),
+            });
+        }
+        let Some(upload) = &mut self.upload else {
+            unreachable!("started above")
+        };
+        let payload: PutPayload = std::mem::take(&mut self.chunks).into_iter().collect();
+        self.buffered = 0;
+        let part = match upload.parts.get_mut() {
+            Ok(parts) => parts.put_part(payload),
+            Err(poisoned) => poisoned.into_inner().put_part(payload),
+        };
+        part.await.map_err(|e| remote("put", &upload.key, e))
+    }
+}
+
+#[async_trait]
+impl StagedObject for S3Staged {
+    async fn write(&mut self, data: Bytes) -> Result<()> {
+        self.len += data.len() as u64;
+        self.buffered += data.len();
+        self.chunks.push(data);
+        if self.buffered >= PART_BYTES {
+            self.send_part().await?;
+        }
+        Ok(())
+    }
+
+    async fn commit(mut self: Box<Self>, key: &str) -> Result<()> {
+        if self.upload.is_none() {
+            let payload: PutPayload = std::mem::take(&mut self.chunks).into_iter().collect();
+            return self
+                .store
+                .client
+                .put(&self.store.path(key), payload)
+                .await
+                .map(|_| ())
+                .map_err(|e| remote("put", key, e));
+        }
+        if !self.chunks.is_empty() {
+            self.send_part().await?;
+        }
+        let Some(upload) = self.upload.take() else {
+            unreachable!("checked above")
+        };
+        let mut parts = upload.parts.into_inner().unwrap_or_else(|p| p.into_inner());
+        let staged = Staged {
+            store: self.store.clone(),
+            key: upload.key,
+        };
+        if let Err(e) = parts.complete().await {
+            let _ = parts.abort().await;
+            return Err(remote("put", &staged.key, e));
+        }
+        let client = &self.store.client;
+        client
+            .copy(&self.store.path(&staged.key), &self.store.path(key))
+            .await
+            .map_err(|e| remote("copy", key, e))
+        // `staged` deletes the staging object when it goes.
+    }
+
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl Drop for S3Staged {
+    fn drop(&mut self) {
+        if let Some(upload) = self.upload.take() {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let mut parts = upload.parts.into_inner().unwrap_or_else(|p| p.into_inner());
+                runtime.spawn(async move {
+                    if let Err(e) = parts.abort().await {
+                        tracing::warn!("aborting the upload of {}: {e}", upload.key);
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// A completed staging object, deleted (in the background) when dropped.
+struct Staged {
+    store: Arc<S3Store>,
+    key: String,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (store, key) = (self.store.clone(), std::mem::take(&mut self.key));
+            runtime.spawn(async move {
+                if let Err(e) = store.client.delete(&store.path(&key)).await {
+                    tracing::warn!("deleting the staged upload {key}: {e}");
+                }
+            });
         }
     }
 }
