@@ -226,6 +226,34 @@ pub fn crash_id(r: &Response) -> String {
         .to_owned()
 }
 
+/// Waits (a dropped upload's staged file is removed in the background)
+/// until storage holds no file at all: what every refusal must leave.
+pub fn assert_nothing_stored(storage: &Path) {
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut left = Vec::new();
+        files(storage, &mut left);
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left in storage: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub fn raw_crash(storage: &Path, id: &str) -> Value {
     let path = storage.join(format!("v1/raw_crash/20{}/{id}", &id[30..]));
     serde_json::from_slice(
@@ -427,8 +455,8 @@ fn every_discard_reason_is_antennas() {
             "case {i}"
         );
     }
-    // Nothing was stored by any of them.
-    assert!(!server.storage.join("v1/raw_crash").exists());
+    // Nothing was stored by any of them, not even a staged dump.
+    assert_nothing_stored(&server.storage);
 }
 
 #[test]
@@ -1039,6 +1067,84 @@ fn crashes_go_to_s3_and_process_from_there() {
     );
 }
 
+/// Dumps past 5 MiB stream to S3 as multipart uploads: stored whole, and
+/// an upload cut off mid-dump leaves no object and no open upload.
+#[test]
+fn large_dumps_stream_to_s3_and_an_abandoned_upload_leaves_nothing() {
+    let Some((endpoint, bucket)) = crate::s3_target() else {
+        return;
+    };
+    let prefix = format!("collector-large-{}", uuid::Uuid::new_v4().simple());
+    let url = format!("s3://{bucket}/{prefix}");
+    let tmp = tempfile::tempdir().unwrap();
+    let env = [("CRASHKIT_STORAGE_S3_ENDPOINT", endpoint.as_str())];
+    let server = Server::start_with(tmp.path(), &url, &env, &[]);
+    let big: Vec<u8> = (0..12 << 20).map(|i: u32| (i % 241) as u8).collect();
+    let body = multipart(&[
+        Part::Text("ProductName", "Big"),
+        Part::File("upload_file_minidump", &big),
+        Part::File("upload_file_minidump_browser", b"MDMP small"),
+    ]);
+    let id = crash_id(&post(&server.addr, &body, Some(&form()), &[]));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let storage = crashkit::storage::CrashStorage::open(&crashkit::config::StorageSettings {
+        url: url.clone(),
+        s3_endpoint: Some(endpoint.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    let id = crashkit::crash_id::CrashId::parse(&id).unwrap();
+    let stored = runtime
+        .block_on(storage.get_dump(&id, "upload_file_minidump"))
+        .unwrap();
+    assert!(stored == big, "the 12 MiB dump came back different");
+    let small = runtime
+        .block_on(storage.get_dump(&id, "upload_file_minidump_browser"))
+        .unwrap();
+    assert_eq!(&small[..], b"MDMP small");
+
+    // Cut off 9 MiB into the dump: past the first part, so an upload was open.
+    let head = format!(
+        "POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        form(),
+        body.len()
+    );
+    {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body[..9 << 20]).unwrap();
+    }
+    let objects = || runtime.block_on(storage.objects().list("")).unwrap();
+    let open_uploads = || {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user"])
+            .arg(format!(
+                "{}:{}",
+                std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+                std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default()
+            ))
+            .arg(format!("{endpoint}/{bucket}?uploads&prefix={prefix}/"))
+            .output()
+            .expect("curl lists multipart uploads");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(text.contains("ListMultipartUploadsResult"), "{text}");
+        text.matches("<Upload>").count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (left, open) = (objects(), open_uploads());
+        // The one crash's three objects and its dump names.
+        if left.len() == 4 && open == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left behind: {left:?}, {open} open uploads"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Antenna validates a client's crash id strictly: its exact shape, and a
 /// throttle digit (the 7th character from the end) of 0 or 1.
 #[test]
@@ -1084,7 +1190,7 @@ fn a_client_that_disconnects_mid_upload_is_a_client_abort() {
     let server = Server::start(tmp.path(), &[], &[]);
     let body = multipart(&[
         Part::Text("ProductName", "Firefox"),
-        Part::File("upload_file_minidump", &vec![7u8; 200_000]),
+        Part::File("upload_file_minidump", &vec![7u8; 3_000_000]),
     ]);
     let head = format!(
         "POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
@@ -1094,8 +1200,9 @@ fn a_client_that_disconnects_mid_upload_is_a_client_abort() {
     {
         let mut stream = TcpStream::connect(&server.addr).unwrap();
         stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(&body[..100_000]).unwrap();
-        // Dropped: the connection closes with half the body sent.
+        // Past the first MiB, which is held in memory: a staged file exists.
+        stream.write_all(&body[..2_500_000]).unwrap();
+        // Dropped: the connection closes with most of the body sent.
     }
     let metrics = || {
         raw_request(
@@ -1114,5 +1221,5 @@ fn a_client_that_disconnects_mid_upload_is_a_client_abort() {
     }
     assert!(m.contains(counted), "{m}");
     assert!(!m.contains("invalid_payload_structure"), "{m}");
-    assert!(!server.storage.join("v1/raw_crash").exists());
+    assert_nothing_stored(&server.storage);
 }
