@@ -207,7 +207,7 @@ impl StagedFile {
             return Err(std::io::Error::other("staged file has no target"));
         }
         let dir = target.parent().unwrap_or(Path::new(".")).to_owned();
-        self.rename_to(&target)?;
+        self.rename_durably(&target)?;
         sync_dir(&dir)
     }
 
@@ -215,11 +215,13 @@ impl StagedFile {
     /// directory), the directory's fsync shared through `syncs`.
     pub fn commit_as(self, target: &Path, syncs: &DirSyncs) -> std::io::Result<()> {
         let dir = target.parent().unwrap_or(Path::new(".")).to_owned();
-        self.rename_to(target)?;
+        self.rename_durably(target)?;
         syncs.sync(&dir)
     }
 
-    fn rename_to(mut self, target: &Path) -> std::io::Result<()> {
+    /// Fsyncs the content and renames it to `target`; the directory is
+    /// left for the caller to sync (once for many files).
+    pub fn rename_durably(mut self, target: &Path) -> std::io::Result<()> {
         if let Some(file) = self.file.take() {
             file.sync_all()?;
         }

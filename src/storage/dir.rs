@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use super::staged::StagedObject;
-use super::{ObjectStore, Result, StorageError};
+use super::{Content, ObjectStore, Result, StorageError};
 use crate::fsutil::{write_all_vectored, DirSyncs, StagedFile, STAGING_PREFIX};
 
 /// What a staged object holds in memory before it goes to a file.
@@ -108,6 +108,75 @@ impl ObjectStore for DirStore {
         let key = key.to_owned();
         let syncs = self.syncs.clone();
         blocking(move || write_file(&path, &data, &syncs).map_err(io_err("write", &key))).await
+    }
+
+    /// All of it in one blocking task: each file written, fsynced and
+    /// renamed, each directory synced once (shared with concurrent
+    /// writers), then `last` the same way. One thread hand-off per crash.
+    async fn put_in_order(
+        &self,
+        first: Vec<(String, Content)>,
+        last: (String, Bytes),
+    ) -> Result<()> {
+        let mut pending = Vec::with_capacity(first.len());
+        for (key, content) in first {
+            let target = self.path(&key)?;
+            let (chunks, file) = match content {
+                Content::Bytes(data) => (vec![data], None),
+                Content::Staged(staged) => match staged.into_any().downcast::<DirStaged>() {
+                    Ok(mut staged) => {
+                        if target.parent() != Some(self.path(&staged.dir)?.as_path()) {
+                            return Err(StorageError::Malformed {
+                                key,
+                                message: format!(
+                                    "staged in {}/, not in the key's directory",
+                                    staged.dir
+                                ),
+                            });
+                        }
+                        (std::mem::take(&mut staged.chunks), staged.file.take())
+                    }
+                    Err(_) => {
+                        return Err(StorageError::Malformed {
+                            key,
+                            message: "staged by another store".into(),
+                        })
+                    }
+                },
+            };
+            pending.push(Pending {
+                key,
+                target,
+                chunks,
+                file,
+            });
+        }
+        let last_path = self.path(&last.0)?;
+        let syncs = self.syncs.clone();
+        blocking(move || {
+            let mut dirs: Vec<PathBuf> = Vec::new();
+            for p in pending {
+                let dir = p.target.parent().unwrap_or(Path::new(".")).to_owned();
+                let file = match p.file {
+                    Some(file) => append(Some(file), &dir, &p.chunks),
+                    None => {
+                        StagedFile::create(&p.target).and_then(|f| append(Some(f), &dir, &p.chunks))
+                    }
+                };
+                file.and_then(|f| f.rename_durably(&p.target))
+                    .map_err(io_err("write", &p.key))?;
+                if !dirs.contains(&dir) {
+                    dirs.push(dir);
+                }
+            }
+            for dir in &dirs {
+                syncs
+                    .sync(dir)
+                    .map_err(io_err("sync", &dir.display().to_string()))?;
+            }
+            write_file(&last_path, &last.1, &syncs).map_err(io_err("write", &last.0))
+        })
+        .await
     }
 
     async fn get(&self, key: &str) -> Result<Bytes> {
@@ -244,6 +313,14 @@ fn append(file: Option<StagedFile>, dir: &Path, chunks: &[Bytes]) -> std::io::Re
     Ok(file)
 }
 
+/// One object of a `put_in_order`, on its way to the blocking thread.
+struct Pending {
+    key: String,
+    target: PathBuf,
+    chunks: Vec<Bytes>,
+    file: Option<StagedFile>,
+}
+
 /// A file-to-be: chunks in memory up to [`SPILL_BYTES`], then a staged file.
 #[derive(Debug)]
 struct DirStaged {
@@ -309,6 +386,10 @@ impl StagedObject for DirStaged {
 
     fn len(&self) -> u64 {
         self.len
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send> {
+        self
     }
 }
 

@@ -102,6 +102,14 @@ impl StorageError {
 /// Result of storage operations.
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
+/// The content of one object of [`ObjectStore::put_in_order`].
+#[derive(Debug)]
+pub enum Content {
+    Bytes(Bytes),
+    /// Staged by the same store.
+    Staged(Box<dyn StagedObject>),
+}
+
 /// What a store tells of an object without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ObjectInfo {
@@ -123,6 +131,23 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
     /// reading it back.
     async fn put_md5(&self, key: &str, data: Bytes) -> Result<Option<[u8; 16]>> {
         self.put(key, data).await.map(|_| None)
+    }
+    /// Writes every object of `first` and then, once they are all durable,
+    /// `last`: whoever sees `last` finds all of `first`. By default the
+    /// objects of `first` are written concurrently.
+    async fn put_in_order(
+        &self,
+        first: Vec<(String, Content)>,
+        last: (String, Bytes),
+    ) -> Result<()> {
+        try_join_all(first.into_iter().map(|(key, content)| async move {
+            match content {
+                Content::Bytes(data) => self.put(&key, data).await,
+                Content::Staged(staged) => staged.commit(&key).await,
+            }
+        }))
+        .await?;
+        self.put(&last.0, last.1).await
     }
     /// Reads the object under `key`; [`StorageError::NotFound`] when missing.
     async fn get(&self, key: &str) -> Result<Bytes>;
@@ -250,50 +275,46 @@ impl CrashStorage {
         Ok(self.store.clone().stage(&layout::dump_dir(name)))
     }
 
-    /// [`CrashStorage::save_raw_crash`] for dumps that streamed in:
-    /// dump names and the dumps (committed under their keys) first, the
-    /// raw crash last.
+    /// [`CrashStorage::save_raw_crash`] for dumps that streamed in.
     pub async fn save_staged_crash(
         &self,
         id: &CrashId,
         raw: &RawCrash,
         dumps: Vec<(String, Box<dyn StagedObject>)>,
     ) -> Result<()> {
-        let names: Vec<&String> = dumps.iter().map(|(name, _)| name).collect();
-        if names.iter().any(|n| *n == "dump") && names.iter().any(|n| *n == layout::MAIN_DUMP) {
-            return Err(StorageError::Malformed {
-                key: layout::dump_names(id),
-                message: format!(
-                    "dumps \"dump\" and \"{}\" would share one key",
-                    layout::MAIN_DUMP
-                ),
-            });
-        }
-        let names = Bytes::from(to_json(&names));
-        let names_key = layout::dump_names(id);
-        let write_names = self.store.put(&names_key, names);
-        let commits = try_join_all(dumps.into_iter().map(|(name, staged)| {
-            let key = layout::dump(id, &name);
-            async move { staged.commit(&key).await }
-        }));
-        futures::try_join!(write_names, commits)?;
-        self.store
-            .put(&layout::raw_crash(id), Bytes::from(to_json(raw)))
-            .await
+        let dumps = dumps
+            .into_iter()
+            .map(|(name, staged)| (name, Content::Staged(staged)))
+            .collect();
+        self.save(id, raw, dumps).await
     }
 
-    /// Saves a new crash in the layout's write order: dump names, dumps,
-    /// then the raw crash **last**, so a raw crash key exists only for a
-    /// complete crash. Dump names are checked first; nothing is written
-    /// when one is not allowed.
+    /// Saves a new crash in the layout's write order: dump names and dumps,
+    /// then the raw crash **last**, once they are durable, so a raw crash
+    /// key exists only for a complete crash. Dump names are checked first;
+    /// nothing is written when one is not allowed.
     pub async fn save_raw_crash(&self, id: &CrashId, raw: &RawCrash, dumps: &Dumps) -> Result<()> {
-        for name in dumps.keys() {
+        let dumps = dumps
+            .iter()
+            .map(|(name, data)| (name.clone(), Content::Bytes(data.clone())))
+            .collect();
+        self.save(id, raw, dumps).await
+    }
+
+    async fn save(
+        &self,
+        id: &CrashId,
+        raw: &RawCrash,
+        dumps: Vec<(String, Content)>,
+    ) -> Result<()> {
+        for (name, _) in &dumps {
             layout::check_dump_name(name).map_err(|message| StorageError::Malformed {
                 key: layout::dump_names(id),
                 message,
             })?;
         }
-        if dumps.contains_key("dump") && dumps.contains_key(layout::MAIN_DUMP) {
+        let has = |n: &str| dumps.iter().any(|(name, _)| name == n);
+        if has("dump") && has(layout::MAIN_DUMP) {
             return Err(StorageError::Malformed {
                 key: layout::dump_names(id),
                 message: format!(
@@ -302,18 +323,18 @@ impl CrashStorage {
                 ),
             });
         }
-        let names: Vec<&String> = dumps.keys().collect();
-        self.store
-            .put(&layout::dump_names(id), Bytes::from(to_json(&names)))
-            .await?;
-        try_join_all(dumps.iter().map(|(name, data)| {
-            let key = layout::dump(id, name);
-            async move { self.store.put(&key, data.clone()).await }
-        }))
-        .await?;
-        self.store
-            .put(&layout::raw_crash(id), Bytes::from(to_json(raw)))
-            .await
+        let names: Vec<&String> = dumps.iter().map(|(name, _)| name).collect();
+        let mut first = vec![(
+            layout::dump_names(id),
+            Content::Bytes(Bytes::from(to_json(&names))),
+        )];
+        first.extend(
+            dumps
+                .into_iter()
+                .map(|(name, content)| (layout::dump(id, &name), content)),
+        );
+        let last = (layout::raw_crash(id), Bytes::from(to_json(raw)));
+        self.store.put_in_order(first, last).await
     }
 
     /// The raw crash of `id`.

@@ -559,6 +559,10 @@ impl StagedObject for S3Staged {
     fn len(&self) -> u64 {
         self.len
     }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send> {
+        self
+    }
 }
 
 impl Drop for S3Staged {

@@ -3,6 +3,7 @@
 //! it arrives and becomes an object only at [`StagedObject::commit`]; one
 //! dropped uncommitted leaves nothing behind (a refused or abandoned upload).
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use super::{ObjectStore, Result};
 /// Content on its way into an object store, under a key named at commit
 /// (in the directory given when it was started).
 #[async_trait]
-pub trait StagedObject: Send + Sync + fmt::Debug {
+pub trait StagedObject: Send + Sync + fmt::Debug + Any {
     /// Appends `data`.
     async fn write(&mut self, data: Bytes) -> Result<()>;
     /// Stores the content under `key`, durable when it returns.
@@ -25,6 +26,8 @@ pub trait StagedObject: Send + Sync + fmt::Debug {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// For the backend that staged it, to commit it with others in one go.
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
 
 /// A staged object held in memory and put whole at commit: for stores
@@ -74,5 +77,9 @@ impl StagedObject for Buffered {
 
     fn len(&self) -> u64 {
         self.len
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
     }
 }
