@@ -166,14 +166,17 @@ cat > "$work/big.lua" <<LUA
 local f = assert(io.open("$work/big", "rb")); local d = f:read("*all"); f:close()
 request = function() return wrk.format("POST", "/submit", {["Content-Type"] = "multipart/form-data; boundary=crashkitbench"}, d) end
 LUA
-big_store="$shm_store/big"
-start_server "$big_store/crashes"
-wrk -t2 -c64 -d"${seconds}s" --timeout 60s -s "$work/big.lua" "$addr" > "$work/wrk.out"
-rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
-kill "$server"; wait "$server" || true; server=""
-{
-  echo
-  printf '64 concurrent 24 MiB uploads (%s s, storage on tmpfs, default settings): %s requests/s, peak RSS %.0f MiB, %s crashes stored.\n' \
-    "$seconds" "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")" "$(echo "$rss_kb/1024" | bc -l)" \
-    "$(find "$big_store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)"
-} | tee -a BENCHMARKS.md
+echo | tee -a BENCHMARKS.md
+for in_flight in 16 64; do
+  big_store="$shm_store/big-$in_flight"
+  export CRASHKIT_COLLECTOR_MAX_IN_FLIGHT="$in_flight"
+  start_server "$big_store/crashes"
+  unset CRASHKIT_COLLECTOR_MAX_IN_FLIGHT
+  wrk -t2 -c64 -d"${seconds}s" --timeout 60s -s "$work/big.lua" "$addr" > "$work/wrk.out"
+  rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
+  kill "$server"; wait "$server" || true; server=""
+  printf -- '- 64 concurrent 24 MiB uploads (%s s, storage on tmpfs, collector.max_in_flight = %s): %s requests/s, peak RSS %.0f MiB, %s crashes stored.\n' \
+    "$seconds" "$in_flight" "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")" "$(echo "$rss_kb/1024" | bc -l)" \
+    "$(find "$big_store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)" | tee -a BENCHMARKS.md
+  rm -rf "$big_store"
+done
