@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{ErrorKind, IoSlice, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// Prefix of staged files. Anything that lists a directory written through
 /// this module skips names that start with it.
@@ -86,7 +86,14 @@ pub fn write_all_vectored(out: &mut impl Write, bufs: &[&[u8]]) -> std::io::Resu
 /// fsync covers every crash written to the directory in that window.
 #[derive(Debug, Default)]
 pub struct DirSyncs {
-    dirs: Mutex<HashMap<PathBuf, DirRound>>,
+    dirs: Mutex<HashMap<PathBuf, Arc<DirState>>>,
+}
+
+/// One directory's fsyncs: its callers wait on its own condition variable,
+/// so the end of an fsync wakes only those who wait for that directory.
+#[derive(Debug, Default)]
+struct DirState {
+    round: Mutex<DirRound>,
     ended: Condvar,
 }
 
@@ -101,43 +108,60 @@ struct DirRound {
     failed: u64,
     error: Option<(ErrorKind, String)>,
     syncing: bool,
-    /// Callers between taking a ticket and returning; the entry is
-    /// dropped when none is left, so the map holds only busy directories.
+    /// Callers between joining and leaving; the directory is dropped from
+    /// the map when none is left, so the map holds only busy directories.
     callers: usize,
+}
+
+fn poisoned() -> std::io::Error {
+    std::io::Error::other("directory sync state poisoned")
 }
 
 impl DirSyncs {
     /// Makes every earlier rename in `dir` durable (see the type's doc).
     pub fn sync(&self, dir: &Path) -> std::io::Result<()> {
-        let poisoned = || std::io::Error::other("directory sync state poisoned");
+        // Lock order: the map, then a directory's round.
+        let state = {
+            let mut dirs = self.dirs.lock().map_err(|_| poisoned())?;
+            let state = dirs.entry(dir.to_owned()).or_default().clone();
+            state.round.lock().map_err(|_| poisoned())?.callers += 1;
+            state
+        };
+        let result = Self::wait_for_sync(&state, dir);
         let mut dirs = self.dirs.lock().map_err(|_| poisoned())?;
-        let round = dirs.entry(dir.to_owned()).or_default();
+        let mut round = state.round.lock().map_err(|_| poisoned())?;
+        round.callers -= 1;
+        if round.callers == 0 {
+            dirs.remove(dir);
+        }
+        result
+    }
+
+    fn wait_for_sync(state: &DirState, dir: &Path) -> std::io::Result<()> {
+        let mut round = state.round.lock().map_err(|_| poisoned())?;
         round.taken += 1;
-        round.callers += 1;
         let ticket = round.taken;
-        let result = loop {
-            let round = dirs.get_mut(dir).expect("a caller keeps its entry");
+        loop {
             if round.failed >= ticket {
                 let (kind, message) = round
                     .error
                     .clone()
                     .unwrap_or((ErrorKind::Other, String::new()));
-                break Err(std::io::Error::new(kind, message));
+                return Err(std::io::Error::new(kind, message));
             }
             if round.synced >= ticket {
-                break Ok(());
+                return Ok(());
             }
             if round.syncing {
-                dirs = self.ended.wait(dirs).map_err(|_| poisoned())?;
+                round = state.ended.wait(round).map_err(|_| poisoned())?;
                 continue;
             }
             // This caller runs the next fsync, for every ticket taken so far.
             round.syncing = true;
             let covers = round.taken;
-            drop(dirs);
+            drop(round);
             let synced = sync_dir(dir);
-            dirs = self.dirs.lock().map_err(|_| poisoned())?;
-            let round = dirs.get_mut(dir).expect("a caller keeps its entry");
+            round = state.round.lock().map_err(|_| poisoned())?;
             round.syncing = false;
             match synced {
                 Ok(()) => round.synced = covers,
@@ -146,14 +170,8 @@ impl DirSyncs {
                     round.error = Some((e.kind(), e.to_string()));
                 }
             }
-            self.ended.notify_all();
-        };
-        let round = dirs.get_mut(dir).expect("a caller keeps its entry");
-        round.callers -= 1;
-        if round.callers == 0 && !round.syncing {
-            dirs.remove(dir);
+            state.ended.notify_all();
         }
-        result
     }
 }
 
@@ -165,6 +183,8 @@ impl DirSyncs {
 #[derive(Debug)]
 pub struct StagedFile {
     file: Option<File>,
+    /// The content was fsynced and nothing written since.
+    synced: bool,
     staged: PathBuf,
     /// Empty for a file started with [`StagedFile::create_in`].
     target: PathBuf,
@@ -195,6 +215,7 @@ impl StagedFile {
         let file = File::create(&staged)?;
         Ok(StagedFile {
             file: Some(file),
+            synced: false,
             staged,
             target: PathBuf::new(),
         })
@@ -219,11 +240,24 @@ impl StagedFile {
         syncs.sync(&dir)
     }
 
-    /// Fsyncs the content and renames it to `target`; the directory is
-    /// left for the caller to sync (once for many files).
+    /// Fsyncs the content (for a caller that fsyncs several files before
+    /// renaming any).
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        if let Some(file) = &self.file {
+            file.sync_all()?;
+            self.synced = true;
+        }
+        Ok(())
+    }
+
+    /// Fsyncs the content (unless [`StagedFile::sync`] just did) and
+    /// renames it to `target`; the directory is left for the caller to sync
+    /// (once for many files).
     pub fn rename_durably(mut self, target: &Path) -> std::io::Result<()> {
         if let Some(file) = self.file.take() {
-            file.sync_all()?;
+            if !self.synced {
+                file.sync_all()?;
+            }
         }
         fs::rename(&self.staged, target)?;
         self.staged = PathBuf::new();
@@ -233,8 +267,17 @@ impl StagedFile {
 
 impl Write for StagedFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.synced = false;
         match &mut self.file {
             Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("staged file already committed")),
+        }
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
+        self.synced = false;
+        match &mut self.file {
+            Some(f) => f.write_vectored(bufs),
             None => Err(std::io::Error::other("staged file already committed")),
         }
     }

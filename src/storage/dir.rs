@@ -154,17 +154,30 @@ impl ObjectStore for DirStore {
         let last_path = self.path(&last.0)?;
         let syncs = self.syncs.clone();
         blocking(move || {
-            let mut dirs: Vec<PathBuf> = Vec::new();
+            // Every file written first, the raw crash's content too; then
+            // all fsynced; then `first` renamed and its directories synced;
+            // only then `last` renamed into place and its directory synced.
+            let mut files = Vec::with_capacity(pending.len());
             for p in pending {
                 let dir = p.target.parent().unwrap_or(Path::new(".")).to_owned();
                 let file = match p.file {
                     Some(file) => append(Some(file), &dir, &p.chunks),
-                    None => {
-                        StagedFile::create(&p.target).and_then(|f| append(Some(f), &dir, &p.chunks))
-                    }
+                    None => StagedFile::create(&p.target)
+                        .and_then(|file| append(Some(file), &dir, &p.chunks)),
                 };
-                file.and_then(|f| f.rename_durably(&p.target))
-                    .map_err(io_err("write", &p.key))?;
+                files.push((file.map_err(io_err("write", &p.key))?, p.key, p.target, dir));
+            }
+            let mut last_file = StagedFile::create(&last_path)
+                .and_then(|mut file| file.write_all(&last.1).map(|()| file))
+                .map_err(io_err("write", &last.0))?;
+            for (file, key, ..) in &mut files {
+                file.sync().map_err(io_err("sync", key))?;
+            }
+            last_file.sync().map_err(io_err("sync", &last.0))?;
+            let mut dirs: Vec<PathBuf> = Vec::new();
+            for (file, key, target, dir) in files {
+                file.rename_durably(&target)
+                    .map_err(io_err("write", &key))?;
                 if !dirs.contains(&dir) {
                     dirs.push(dir);
                 }
@@ -174,7 +187,9 @@ impl ObjectStore for DirStore {
                     .sync(dir)
                     .map_err(io_err("sync", &dir.display().to_string()))?;
             }
-            write_file(&last_path, &last.1, &syncs).map_err(io_err("write", &last.0))
+            last_file
+                .commit_as(&last_path, &syncs)
+                .map_err(io_err("write", &last.0))
         })
         .await
     }
