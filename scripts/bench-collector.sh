@@ -5,8 +5,13 @@
 # BENCHMARKS.md. Not a test: nothing here passes or fails.
 #
 #   scripts/bench-collector.sh [SECONDS]      default: 20 s per row
-#   CRASHKIT=/path/to/crashkit LABEL="before" scripts/bench-collector.sh
-#                                             another build, named in the heading
+#   BASELINE=/path/to/old/crashkit BASELINE_LABEL=2ecd706 scripts/bench-collector.sh
+#                                             an older build measured beside
+#                                             this one, row by row
+#
+# This machine's speed drifts by a fifth within minutes (a shared VM), so a
+# baseline is not measured in a run of its own: each row runs the baseline
+# and this build one after the other, twice, alternating which goes first.
 #
 # Mix (Antenna's): 60% 400 KB uncompressed single-dump posts, 10% 150 KB
 # gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB. Load from wrk (Debian's
@@ -18,12 +23,13 @@ cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 command -v nginx >/dev/null || apt-get install -y nginx-light >/dev/null
-if [ -z "${CRASHKIT:-}" ]; then
-  cargo build --release --quiet
-  CRASHKIT="$PWD/target/release/crashkit"
+cargo build --release --quiet
+crashkit="$PWD/target/release/crashkit"
+label="$(git rev-parse --short HEAD)"
+builds=("$label=$crashkit")
+if [ -n "${BASELINE:-}" ]; then
+  builds=("${BASELINE_LABEL:-baseline}=$BASELINE" "$label=$crashkit" "$label=$crashkit" "${BASELINE_LABEL:-baseline}=$BASELINE")
 fi
-crashkit="$CRASHKIT"
-label="${LABEL:-$(git rev-parse --short HEAD)}"
 work="$(mktemp -d)"
 disk_store="$(mktemp -d -p "$work")"
 shm_store="$(mktemp -d -p /dev/shm)"
@@ -89,8 +95,8 @@ LUA
 size() { stat -c %s "$work/$1"; }
 mean_kb="$(echo "(0.60*$(size plain) + 0.10*$(size gzip) + 0.25*$(size four) + 0.05*$(size large))/1000" | bc -l)"
 
-start_server() { # storage directory
-  "$crashkit" -q collect-serve --bind 127.0.0.1:0 --storage "$1" 2> "$work/server.log" &
+start_server() { # storage directory [binary]
+  "${2:-$crashkit}" -q collect-serve --bind 127.0.0.1:0 --storage "$1" 2> "$work/server.log" &
   server=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$work/server.log" && break; sleep 0.1; done
   addr="$(grep -o 'http://[0-9.:]*' "$work/server.log" | head -1)"
@@ -98,7 +104,7 @@ start_server() { # storage directory
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # One table row: connections, where, requests/s, MB/s, latencies, CPU per
 # request, peak RSS, crashes stored, errors.
-row() { # conns where cpu_ticks rss_kb stored
+row() { # conns server cpu_ticks rss_kb stored
   local rps p50 p99 requests errors mbs cpu_ms
   rps="$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")"
   requests="$(awk '/requests in/ {print $1}' "$work/wrk.out")"
@@ -114,14 +120,16 @@ rows=()
 for conns in 16 64; do
   for where in disk tmpfs; do
     store="$disk_store"; [ "$where" = tmpfs ] && store="$shm_store"
-    rm -rf "$store/crashes"
-    start_server "$store/crashes"
-    wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$work/mix.lua" "$addr" > "$work/wrk.out"
-    ticks="$(cpu_ticks "$server")"
-    rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
-    kill "$server"; wait "$server" || true; server=""
-    stored="$(find "$store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)"
-    rows+=("$(row "$conns" "collect-serve, $where" "$ticks" "$rss_kb" "$stored")")
+    for build in "${builds[@]}"; do
+      rm -rf "$store/crashes"
+      start_server "$store/crashes" "${build#*=}"
+      wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$work/mix.lua" "$addr" > "$work/wrk.out"
+      ticks="$(cpu_ticks "$server")"
+      rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
+      kill "$server"; wait "$server" || true; server=""
+      stored="$(find "$store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)"
+      rows+=("$(row "$conns" "collect-serve ${build%%=*}, $where" "$ticks" "$rss_kb" "$stored")")
+    done
   done
   # nginx reading and discarding the same bodies: what wrk reaches here.
   mkdir -p "$work/nginx/logs"
@@ -150,9 +158,9 @@ done
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 {
   echo
-  echo "## collect-serve ($label): $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo "## collect-serve (commit $label${BASELINE:+, beside ${BASELINE_LABEL:-baseline}}): $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB"
   echo
-  echo "wrk (2 threads) for ${seconds} s per row, Antenna's mix (60% 400 KB, 10% 150 KB gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB; mean $(printf '%.0f' "$mean_kb") KB per request) against \`crashkit collect-serve\` (release build) with the directory backend on local disk (ext4) or tmpfs, every crash fsynced before its answer, and against nginx reading the same bodies; load generator and server share the machine's cores. CPU per request: the server's user+system time over the row / requests completed."
+  echo "wrk (2 threads) for ${seconds} s per row, Antenna's mix (60% 400 KB, 10% 150 KB gzipped, 25% 400 KB with 4 dumps, 5% 1.5 MB; mean $(printf '%.0f' "$mean_kb") KB per request) against \`crashkit collect-serve\` (release build) with the directory backend on local disk (ext4) or tmpfs, every crash fsynced before its answer, and against nginx reading the same bodies; load generator and server share the machine's cores. CPU per request: the server's user+system time over the row / requests completed.${BASELINE:+ Beside the baseline build each row is measured twice per build, interleaved (baseline, this, this, baseline), as the speed of this machine drifts within minutes.}"
   echo
   echo "| connections | server | requests/s | MB/s received | p50 latency | p99 latency | CPU per request | peak RSS | crashes stored | errors |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -178,15 +186,17 @@ request = function() return req end
 LUA
 echo | tee -a BENCHMARKS.md
 for in_flight in 16 64; do
-  big_store="$shm_store/big-$in_flight"
-  export CRASHKIT_COLLECTOR_MAX_IN_FLIGHT="$in_flight"
-  start_server "$big_store/crashes"
-  unset CRASHKIT_COLLECTOR_MAX_IN_FLIGHT
-  wrk -t2 -c64 -d"${seconds}s" --timeout 60s -s "$work/big.lua" "$addr" > "$work/wrk.out"
-  rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
-  kill "$server"; wait "$server" || true; server=""
-  printf -- '- 64 concurrent 24 MiB uploads (%s s, storage on tmpfs, collector.max_in_flight = %s): %s requests/s, peak RSS %.0f MiB, %s crashes stored.\n' \
-    "$seconds" "$in_flight" "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")" "$(echo "$rss_kb/1024" | bc -l)" \
-    "$(find "$big_store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)" | tee -a BENCHMARKS.md
-  rm -rf "$big_store"
+  for build in "${builds[@]:0:2}"; do
+    big_store="$shm_store/big-$in_flight"
+    export CRASHKIT_COLLECTOR_MAX_IN_FLIGHT="$in_flight"
+    start_server "$big_store/crashes" "${build#*=}"
+    unset CRASHKIT_COLLECTOR_MAX_IN_FLIGHT
+    wrk -t2 -c64 -d"${seconds}s" --timeout 60s -s "$work/big.lua" "$addr" > "$work/wrk.out"
+    rss_kb="$(awk '/VmHWM/ {print $2}' /proc/$server/status)"
+    kill "$server"; wait "$server" || true; server=""
+    printf -- '- %s: 64 concurrent 24 MiB uploads (%s s, storage on tmpfs, collector.max_in_flight = %s): %s requests/s, peak RSS %.0f MiB, %s crashes stored.\n' \
+      "${build%%=*}" "$seconds" "$in_flight" "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")" "$(echo "$rss_kb/1024" | bc -l)" \
+      "$(find "$big_store/crashes/v1/raw_crash" -type f ! -name '.tmp-*' | wc -l)" | tee -a BENCHMARKS.md
+    rm -rf "$big_store"
+  done
 done
