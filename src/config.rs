@@ -431,7 +431,7 @@ settings! {
         max_part_mb: u64 = 20;
         /// Submissions whose bodies are read at once beyond their first 64 KiB; more wait their turn. Dumps stream into storage as they arrive, so each holds little memory (up to 1 MiB of a dump on a directory, 5 MiB on S3, plus its annotations); the cap bounds concurrent storage work. A client still sending its first 64 KiB (a slow one) holds no place.
         max_in_flight: u32 = 16;
-        /// Seconds a crash may take to save, storage retries included; then, or when storage fails in a way that can pass (S3 down, disk full), the answer is HTTP 503 with Retry-After, and nothing is answered with a CrashID that was not saved.
+        /// Seconds a crash may take to save, storage retries included (and the limit of each write of a dump into storage while it streams in); then, or when storage fails in a way that can pass (S3 down, disk full), the answer is HTTP 503 with Retry-After, and nothing is answered with a CrashID that was not saved.
         save_timeout_secs: u64 = 30;
         /// Seconds a client may stay silent while sending its body before the request is dropped.
         idle_timeout_secs: u64 = 60;

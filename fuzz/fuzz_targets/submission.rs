@@ -10,7 +10,9 @@ use libfuzzer_sys::fuzz_target;
 const BOUNDARY: &str = "fuzzboundary";
 
 fuzz_target!(|data: &[u8]| {
+    // Timers on: dump writes into storage have a deadline.
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .unwrap();
     let storage = CrashStorage::new(std::sync::Arc::new(MemoryStore::default()));
@@ -30,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
             wire: 1 << 20,
             decompressed: 1 << 20,
             part: 1 << 16,
+            write_timeout: std::time::Duration::from_secs(30),
         };
         let _ = runtime.block_on(parse(headers, body, limits, &storage));
     }

@@ -283,6 +283,7 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
         wire: s.max_body_mb.saturating_mul(1 << 20),
         decompressed: s.max_decompressed_mb.saturating_mul(1 << 20),
         part: s.max_part_mb.saturating_mul(1 << 20),
+        write_timeout: Duration::from_secs(s.save_timeout_secs.max(1)),
     };
     let content_length =
         header_str(&headers, header::CONTENT_LENGTH).and_then(|v| v.trim().parse().ok());

@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 use crate::storage::layout::{MAX_DUMP_NAME_LEN, RESERVED_DUMP_NAMES};
 use crate::storage::{CrashStorage, StagedObject, StorageError};
 
-/// Size limits of one submission.
+/// Limits of one submission.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// The body as received (compressed, if it is).
@@ -44,6 +44,9 @@ pub struct Limits {
     pub decompressed: u64,
     /// One annotation or JSON part.
     pub part: u64,
+    /// One write of a dump into storage while it streams in: storage that
+    /// takes longer is unavailable (a 503), the request does not hang on it.
+    pub write_timeout: std::time::Duration,
 }
 
 /// Why a submission is refused.
@@ -447,7 +450,15 @@ pub async fn parse(
                 match field.chunk().await {
                     Ok(Some(chunk)) => {
                         sha256.update(&chunk);
-                        staged.write(chunk).await?;
+                        tokio::time::timeout(limits.write_timeout, staged.write(chunk))
+                            .await
+                            .map_err(|_| Rejection::Storage {
+                                transient: true,
+                                message: format!(
+                                    "a write of dump {clean} took over {} s",
+                                    limits.write_timeout.as_secs()
+                                ),
+                            })??;
                     }
                     Ok(None) => break,
                     Err(e) => return Err(classify(e, &failure)),
@@ -498,6 +509,7 @@ mod tests {
         wire: 25 << 20,
         decompressed: 100 << 20,
         part: 20 << 20,
+        write_timeout: std::time::Duration::from_secs(30),
     };
 
     async fn parse_as(

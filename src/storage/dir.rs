@@ -21,7 +21,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use super::staged::StagedObject;
+use super::staged::{Chunks, StagedObject};
 use super::{Content, ObjectStore, Result, StorageError};
 use crate::fsutil::{write_all_vectored, DirSyncs, StagedFile, STAGING_PREFIX};
 
@@ -134,7 +134,7 @@ impl ObjectStore for DirStore {
                                 ),
                             });
                         }
-                        (std::mem::take(&mut staged.chunks), staged.file.take())
+                        (staged.chunks.take(), staged.file.take())
                     }
                     Err(_) => {
                         return Err(StorageError::Malformed {
@@ -302,9 +302,7 @@ impl ObjectStore for DirStore {
         Box::new(DirStaged {
             dir: dir.trim_end_matches('/').to_owned(),
             store: self,
-            chunks: Vec::new(),
-            buffered: 0,
-            len: 0,
+            chunks: Chunks::default(),
             file: None,
         })
     }
@@ -342,9 +340,7 @@ struct DirStaged {
     store: Arc<DirStore>,
     /// The key directory the object will be committed into.
     dir: String,
-    chunks: Vec<Bytes>,
-    buffered: usize,
-    len: u64,
+    chunks: Chunks,
     /// Removed when dropped uncommitted (on a blocking thread when it
     /// holds a file, see `Drop`).
     file: Option<StagedFile>,
@@ -354,8 +350,7 @@ impl DirStaged {
     /// Writes the buffered chunks into the staged file (started if need be),
     /// on a blocking thread.
     async fn spill(&mut self) -> Result<()> {
-        let chunks = std::mem::take(&mut self.chunks);
-        self.buffered = 0;
+        let chunks = self.chunks.take();
         let file = self.file.take();
         let dir = self.store.path(&self.dir)?;
         let key = self.dir.clone();
@@ -369,10 +364,7 @@ impl DirStaged {
 #[async_trait]
 impl StagedObject for DirStaged {
     async fn write(&mut self, data: Bytes) -> Result<()> {
-        self.len += data.len() as u64;
-        self.buffered += data.len();
-        self.chunks.push(data);
-        if self.buffered >= SPILL_BYTES {
+        if self.chunks.push(data, SPILL_BYTES) {
             self.spill().await?;
         }
         Ok(())
@@ -387,7 +379,7 @@ impl StagedObject for DirStaged {
                 message: format!("staged in {}/, not in the key's directory", self.dir),
             });
         }
-        let chunks = std::mem::take(&mut self.chunks);
+        let chunks = self.chunks.take();
         let file = self.file.take();
         let syncs = self.store.syncs.clone();
         let key = key.to_owned();
@@ -400,7 +392,7 @@ impl StagedObject for DirStaged {
     }
 
     fn len(&self) -> u64 {
-        self.len
+        self.chunks.written()
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send> {

@@ -1,7 +1,8 @@
 //! Crash storage: Socorro's bucket layout over a small object-store core.
 //!
 //! [`ObjectStore`] is the whole contract a backend implements (put, get,
-//! exists, list, delete of whole objects); [`CrashStorage`] builds the crash
+//! exists, list, delete of whole objects, and staged objects for content
+//! that streams in before its key is known); [`CrashStorage`] builds the crash
 //! operations on top of it, so every backend gets the same layout and the
 //! same write order for free. Backends: [`DirStore`] (a directory, the
 //! embedded default) and [`S3Store`] (S3 and S3-compatible stores). Both

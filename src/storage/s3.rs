@@ -25,7 +25,7 @@ use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey, AwsAuthori
 use object_store::path::Path;
 use object_store::{BackoffConfig, MultipartUpload, ObjectStore as _, PutPayload, RetryConfig};
 
-use super::staged::StagedObject;
+use super::staged::{Chunks, StagedObject};
 use super::{ObjectStore, Result, StorageError};
 use crate::config::StorageSettings;
 
@@ -404,9 +404,7 @@ impl ObjectStore for S3Store {
     fn stage(self: Arc<Self>, _dir: &str) -> Box<dyn StagedObject> {
         Box::new(S3Staged {
             store: self,
-            chunks: Vec::new(),
-            buffered: 0,
-            len: 0,
+            chunks: Chunks::default(),
             upload: None,
         })
     }
@@ -475,9 +473,7 @@ struct Upload {
 #[derive(Debug)]
 struct S3Staged {
     store: Arc<S3Store>,
-    chunks: Vec<Bytes>,
-    buffered: usize,
-    len: u64,
+    chunks: Chunks,
     upload: Option<Upload>,
 }
 
@@ -500,8 +496,7 @@ impl S3Staged {
         let Some(upload) = &mut self.upload else {
             unreachable!("started above")
         };
-        let payload: PutPayload = std::mem::take(&mut self.chunks).into_iter().collect();
-        self.buffered = 0;
+        let payload: PutPayload = self.chunks.take().into_iter().collect();
         let part = match upload.parts.get_mut() {
             Ok(parts) => parts.put_part(payload),
             Err(poisoned) => poisoned.into_inner().put_part(payload),
@@ -513,10 +508,7 @@ impl S3Staged {
 #[async_trait]
 impl StagedObject for S3Staged {
     async fn write(&mut self, data: Bytes) -> Result<()> {
-        self.len += data.len() as u64;
-        self.buffered += data.len();
-        self.chunks.push(data);
-        if self.buffered >= PART_BYTES {
+        if self.chunks.push(data, PART_BYTES) {
             self.send_part().await?;
         }
         Ok(())
@@ -524,7 +516,7 @@ impl StagedObject for S3Staged {
 
     async fn commit(mut self: Box<Self>, key: &str) -> Result<()> {
         if self.upload.is_none() {
-            let payload: PutPayload = std::mem::take(&mut self.chunks).into_iter().collect();
+            let payload: PutPayload = self.chunks.take().into_iter().collect();
             return self
                 .store
                 .client
@@ -533,7 +525,7 @@ impl StagedObject for S3Staged {
                 .map(|_| ())
                 .map_err(|e| remote("put", key, e));
         }
-        if !self.chunks.is_empty() {
+        if self.chunks.is_holding() {
             self.send_part().await?;
         }
         let Some(upload) = self.upload.take() else {
@@ -557,7 +549,7 @@ impl StagedObject for S3Staged {
     }
 
     fn len(&self) -> u64 {
-        self.len
+        self.chunks.written()
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send> {

@@ -30,13 +30,45 @@ pub trait StagedObject: Send + Sync + fmt::Debug + Any {
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
 
+/// What a staged object holds in memory until its backend writes it out.
+#[derive(Debug, Default)]
+pub(super) struct Chunks {
+    held: Vec<Bytes>,
+    held_bytes: usize,
+    /// Bytes written in all, held or written out.
+    written: u64,
+}
+
+impl Chunks {
+    /// Holds `data`; whether `limit` bytes or more are now held.
+    pub(super) fn push(&mut self, data: Bytes, limit: usize) -> bool {
+        self.written += data.len() as u64;
+        self.held_bytes += data.len();
+        self.held.push(data);
+        self.held_bytes >= limit
+    }
+
+    /// The held chunks, which are no longer held.
+    pub(super) fn take(&mut self) -> Vec<Bytes> {
+        self.held_bytes = 0;
+        std::mem::take(&mut self.held)
+    }
+
+    pub(super) fn is_holding(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    pub(super) fn written(&self) -> u64 {
+        self.written
+    }
+}
+
 /// A staged object held in memory and put whole at commit: for stores
 /// whose objects are small or themselves in memory.
 #[derive(Debug)]
 pub struct Buffered {
     store: Arc<dyn ObjectStore>,
-    chunks: Vec<Bytes>,
-    len: u64,
+    chunks: Chunks,
 }
 
 impl Buffered {
@@ -44,8 +76,7 @@ impl Buffered {
     pub fn new(store: Arc<dyn ObjectStore>) -> Buffered {
         Buffered {
             store,
-            chunks: Vec::new(),
-            len: 0,
+            chunks: Chunks::default(),
         }
     }
 }
@@ -65,18 +96,17 @@ pub(super) fn concat(chunks: Vec<Bytes>) -> Bytes {
 #[async_trait]
 impl StagedObject for Buffered {
     async fn write(&mut self, data: Bytes) -> Result<()> {
-        self.len += data.len() as u64;
-        self.chunks.push(data);
+        self.chunks.push(data, usize::MAX);
         Ok(())
     }
 
     async fn commit(self: Box<Self>, key: &str) -> Result<()> {
-        let Buffered { store, chunks, .. } = *self;
-        store.put(key, concat(chunks)).await
+        let Buffered { store, mut chunks } = *self;
+        store.put(key, concat(chunks.take())).await
     }
 
     fn len(&self) -> u64 {
-        self.len
+        self.chunks.written()
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {

@@ -183,6 +183,18 @@ pub fn multipart(parts: &[Part]) -> Vec<u8> {
 }
 
 /// A POST /submit with `body` and the given extra header lines.
+/// Sends a form post whose connection closes after `sent` bytes of `body`.
+fn post_cut_off(addr: &str, body: &[u8], sent: usize) {
+    let head = format!(
+        "POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        form(),
+        body.len()
+    );
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body[..sent]).unwrap();
+}
+
 pub fn post(
     addr: &str,
     body: &[u8],
@@ -1104,16 +1116,7 @@ fn large_dumps_stream_to_s3_and_an_abandoned_upload_leaves_nothing() {
     assert_eq!(&small[..], b"MDMP small");
 
     // Cut off 9 MiB into the dump: past the first part, so an upload was open.
-    let head = format!(
-        "POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
-        form(),
-        body.len()
-    );
-    {
-        let mut stream = TcpStream::connect(&server.addr).unwrap();
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(&body[..9 << 20]).unwrap();
-    }
+    post_cut_off(&server.addr, &body, 9 << 20);
     let objects = || runtime.block_on(storage.objects().list("")).unwrap();
     let open_uploads = || {
         let out = std::process::Command::new("curl")
@@ -1123,7 +1126,9 @@ fn large_dumps_stream_to_s3_and_an_abandoned_upload_leaves_nothing() {
                 std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
                 std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default()
             ))
-            .arg(format!("{endpoint}/{bucket}?uploads&prefix={prefix}/"))
+            // Parameters sorted and `uploads=` spelled out, as SigV4's
+            // canonical query has them.
+            .arg(format!("{endpoint}/{bucket}?prefix={prefix}&uploads="))
             .output()
             .expect("curl lists multipart uploads");
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -1192,18 +1197,8 @@ fn a_client_that_disconnects_mid_upload_is_a_client_abort() {
         Part::Text("ProductName", "Firefox"),
         Part::File("upload_file_minidump", &vec![7u8; 3_000_000]),
     ]);
-    let head = format!(
-        "POST /submit HTTP/1.1\r\nHost: x\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
-        form(),
-        body.len()
-    );
-    {
-        let mut stream = TcpStream::connect(&server.addr).unwrap();
-        stream.write_all(head.as_bytes()).unwrap();
-        // Past the first MiB, which is held in memory: a staged file exists.
-        stream.write_all(&body[..2_500_000]).unwrap();
-        // Dropped: the connection closes with most of the body sent.
-    }
+    // Past the first MiB, which is held in memory: a staged file exists.
+    post_cut_off(&server.addr, &body, 2_500_000);
     let metrics = || {
         raw_request(
             &server.addr,
