@@ -110,9 +110,11 @@ impl ObjectStore for DirStore {
         blocking(move || write_file(&path, &data, &syncs).map_err(io_err("write", &key))).await
     }
 
-    /// All of it in one blocking task: each file written, fsynced and
-    /// renamed, each directory synced once (shared with concurrent
-    /// writers), then `last` the same way. One thread hand-off per crash.
+    /// All of it in one blocking task, one thread hand-off per crash:
+    /// every file written (`last`'s content too) and fsynced; the files of
+    /// `first` renamed and each of their directories synced once (the
+    /// fsync shared with concurrent writers); then `last` renamed and its
+    /// directory synced.
     async fn put_in_order(
         &self,
         first: Vec<(String, Content)>,
@@ -154,9 +156,6 @@ impl ObjectStore for DirStore {
         let last_path = self.path(&last.0)?;
         let syncs = self.syncs.clone();
         blocking(move || {
-            // Every file written first, the raw crash's content too; then
-            // all fsynced; then `first` renamed and its directories synced;
-            // only then `last` renamed into place and its directory synced.
             let mut files = Vec::with_capacity(pending.len());
             for p in pending {
                 let dir = p.target.parent().unwrap_or(Path::new(".")).to_owned();
