@@ -127,15 +127,7 @@ impl ObjectStore for DirStore {
                 Content::Bytes(data) => (vec![data], None),
                 Content::Staged(staged) => match staged.into_any().downcast::<DirStaged>() {
                     Ok(mut staged) => {
-                        if target.parent() != Some(self.path(&staged.dir)?.as_path()) {
-                            return Err(StorageError::Malformed {
-                                key,
-                                message: format!(
-                                    "staged in {}/, not in the key's directory",
-                                    staged.dir
-                                ),
-                            });
-                        }
+                        staged.dir_of(&key)?;
                         (staged.chunks.take(), staged.file.take())
                     }
                     Err(_) => {
@@ -346,6 +338,19 @@ struct DirStaged {
 }
 
 impl DirStaged {
+    /// The directory the object was staged in, which must be `key`'s
+    /// (a rename does not leave it).
+    fn dir_of(&self, key: &str) -> Result<PathBuf> {
+        let dir = self.store.path(&self.dir)?;
+        if self.store.path(key)?.parent() != Some(dir.as_path()) {
+            return Err(StorageError::Malformed {
+                key: key.to_owned(),
+                message: format!("staged in {}/, not in the key's directory", self.dir),
+            });
+        }
+        Ok(dir)
+    }
+
     /// Writes the buffered chunks into the staged file (started if need be),
     /// on a blocking thread.
     async fn spill(&mut self) -> Result<()> {
@@ -371,13 +376,7 @@ impl StagedObject for DirStaged {
 
     async fn commit(mut self: Box<Self>, key: &str) -> Result<()> {
         let target = self.store.path(key)?;
-        let dir = self.store.path(&self.dir)?;
-        if target.parent() != Some(dir.as_path()) {
-            return Err(StorageError::Malformed {
-                key: key.to_owned(),
-                message: format!("staged in {}/, not in the key's directory", self.dir),
-            });
-        }
+        let dir = self.dir_of(key)?;
         let chunks = self.chunks.take();
         let file = self.file.take();
         let syncs = self.store.syncs.clone();
