@@ -397,11 +397,14 @@ fn a_stack_deeper_than_500_frames_is_cut() {
 }
 
 /// Stores a crash in the v1 layout under `root`, as the collector would.
+/// Stores a crash as the collector would, submitted at midnight UTC of the
+/// day its id names: a crash dated today is then never in the future of a
+/// query's default window (ending now), whatever time the tests run at.
 pub(crate) fn store_crash(root: &Path, id: &str, dumps: &[(&str, &[u8])]) {
     let date = format!("20{}", &id[30..]);
     let raw = serde_json::json!({
         "uuid": id, "ProductName": "CrashHelper", "Version": "1.0",
-        "submitted_timestamp": format!("{}-{}-{}T10:00:00.000000+00:00", &date[..4], &date[4..6], &date[6..]),
+        "submitted_timestamp": format!("{}-{}-{}T00:00:00.000000+00:00", &date[..4], &date[4..6], &date[6..]),
     });
     let names: Vec<&str> = dumps.iter().map(|(n, _)| *n).collect();
     std::fs::create_dir_all(root.join("v1/dump_names")).unwrap();
