@@ -323,10 +323,6 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
             info!("discarded: {which} size limit");
             return text(StatusCode::PAYLOAD_TOO_LARGE, "Discarded=too_large".into());
         }
-        Err(Rejection::Storage { transient, message }) => {
-            error!("a dump could not be staged in storage: {message}");
-            return save_failed(&c, transient);
-        }
     };
     c.metrics.bytes(sub.wire_size);
 
@@ -389,6 +385,10 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
     if outcome == Outcome::FakeAccept {
         c.metrics.crash("fake_accepted", &rule);
         return text(StatusCode::OK, answer);
+    }
+    if let Some(failed) = sub.staging_failed {
+        error!(crash_id = %id, "a dump could not be staged in storage: {}", failed.message);
+        return save_failed(&c, failed.transient);
     }
 
     let checksums = sub

@@ -61,14 +61,22 @@ pub enum Rejection {
     /// The client closed the connection before the body was complete
     /// (nobody reads the answer; counted apart from malformed bodies).
     ClientAborted,
-    /// Storage failed while a dump streamed in: HTTP 503 when the failure
-    /// may pass (the client sends the crash again), 500 otherwise.
-    Storage { transient: bool, message: String },
 }
 
-impl From<StorageError> for Rejection {
-    fn from(e: StorageError) -> Rejection {
-        Rejection::Storage {
+/// Storage failed while a dump streamed in. Not a refusal of the body:
+/// the rest of it is still read, so the throttle decides as it would with
+/// storage up (a crash a rule rejects or fake-accepts is answered as
+/// such, as Antenna answers it); a crash to be saved gets 503 when the
+/// failure may pass (the client sends it again), 500 otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagingFailed {
+    pub transient: bool,
+    pub message: String,
+}
+
+impl From<StorageError> for StagingFailed {
+    fn from(e: StorageError) -> StagingFailed {
+        StagingFailed {
             transient: e.is_transient(),
             message: e.to_string(),
         }
@@ -105,6 +113,9 @@ pub struct Submission {
     pub compressed: bool,
     /// Bytes received on the wire.
     pub wire_size: u64,
+    /// The first storage failure while dumps streamed in; once set, no
+    /// dump is staged any more (`dumps` is empty) and the crash cannot be saved.
+    pub staging_failed: Option<StagingFailed>,
 }
 
 /// The request headers parsing needs.
@@ -444,28 +455,45 @@ pub async fn parse(
             }
             // An earlier part of this name is dropped (and its staging with it).
             dumps.remove(&clean);
-            let mut staged = storage.stage_dump(&clean)?;
+            let mut staged = match &sub.staging_failed {
+                Some(_) => None,
+                None => match storage.stage_dump(&clean) {
+                    Ok(staged) => Some(staged),
+                    Err(e) => fail_staging(&mut sub, &mut dumps, e.into()),
+                },
+            };
             let mut sha256 = Sha256::new();
             loop {
                 match field.chunk().await {
                     Ok(Some(chunk)) => {
+                        let Some(object) = staged.as_mut() else {
+                            continue;
+                        };
                         sha256.update(&chunk);
-                        tokio::time::timeout(limits.write_timeout, staged.write(chunk))
-                            .await
-                            .map_err(|_| Rejection::Storage {
-                                transient: true,
-                                message: format!(
-                                    "a write of dump {clean} took over {} s",
-                                    limits.write_timeout.as_secs()
-                                ),
-                            })??;
+                        let failed =
+                            match tokio::time::timeout(limits.write_timeout, object.write(chunk))
+                                .await
+                            {
+                                Ok(Ok(())) => continue,
+                                Ok(Err(e)) => e.into(),
+                                Err(_) => StagingFailed {
+                                    transient: true,
+                                    message: format!(
+                                        "a write of dump {clean} took over {} s",
+                                        limits.write_timeout.as_secs()
+                                    ),
+                                },
+                            };
+                        staged = fail_staging(&mut sub, &mut dumps, failed);
                     }
                     Ok(None) => break,
                     Err(e) => return Err(classify(e, &failure)),
                 }
             }
-            let sha256 = sha256.finalize().into();
-            dumps.insert(clean, Dump { staged, sha256 });
+            if let Some(staged) = staged {
+                let sha256 = sha256.finalize().into();
+                dumps.insert(clean, Dump { staged, sha256 });
+            }
         }
     }
     if saw_json && saw_text {
@@ -477,6 +505,18 @@ pub async fn parse(
     sub.dumps = dumps;
     sub.wire_size = wire_bytes.load(Ordering::Relaxed);
     Ok(sub)
+}
+
+/// Records the first storage failure and drops what is staged so far (the
+/// crash cannot be saved now); the body is still read to its end.
+fn fail_staging(
+    sub: &mut Submission,
+    dumps: &mut BTreeMap<String, Dump>,
+    failed: StagingFailed,
+) -> Option<Box<dyn StagedObject>> {
+    sub.staging_failed.get_or_insert(failed);
+    dumps.clear();
+    None
 }
 
 #[cfg(test)]

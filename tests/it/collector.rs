@@ -864,6 +864,81 @@ fn an_unwritable_storage_fails_the_heartbeat_and_the_save() {
     assert_eq!(r.status, 500);
 }
 
+/// A dump past the in-memory threshold is staged in storage as it arrives;
+/// when that fails, the throttle still answers as Antenna does with storage
+/// down: a rejected or fake-accepted crash gets its answer, only a crash
+/// to be saved gets the failure.
+#[test]
+fn a_crash_the_throttle_turns_away_is_answered_as_such_while_storage_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("crashes"),
+        b"a file where the directory should be",
+    )
+    .unwrap();
+    let config = tmp.path().join("crashkit.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[throttle]]
+name = "no_old"
+annotation = "Version"
+version_below = "100"
+result = "reject"
+
+[[throttle]]
+name = "fake"
+annotation = "ProductName"
+equals = "Fake"
+result = "fake_accept"
+
+[[throttle]]
+name = "everything_else"
+annotation = "*"
+result = "accept"
+"#,
+    )
+    .unwrap();
+    let server = Server::start(
+        tmp.path(),
+        &[
+            ("CRASHKIT_CONFIG", config.to_str().unwrap()),
+            ("CRASHKIT_COLLECTOR_SAVE_TIMEOUT_SECS", "5"),
+        ],
+        &[],
+    );
+    let dump = vec![0x4d; 3 << 20];
+    let send = |parts: &[Part]| {
+        let mut parts = parts.to_vec();
+        parts.push(Part::File("upload_file_minidump", &dump));
+        post(&server.addr, &multipart(&parts), Some(&form()), &[])
+    };
+    let r = send(&[Part::Text("Version", "99.0")]);
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "Discarded=rule_no_old")
+    );
+    let r = send(&[
+        Part::Text("Version", "120.0"),
+        Part::Text("ProductName", "Fake"),
+    ]);
+    crash_id(&r);
+    let r = send(&[Part::Text("Version", "120.0")]);
+    assert_eq!(r.status, 500, "{}", r.text());
+    crate::faults::wait_for(
+        "the failure to be logged",
+        std::time::Duration::from_secs(10),
+        || {
+            server
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.contains("a dump could not be staged in storage"))
+        },
+    );
+}
+
 #[test]
 fn declared_charsets_are_honoured_and_undecodable_text_is_dropped_with_a_note() {
     let tmp = tempfile::tempdir().unwrap();
