@@ -690,10 +690,11 @@ fn client_supplied_crash_ids_need_the_token() {
     );
 }
 
-#[test]
-fn throttle_rules_reject_defer_and_fake_accept() {
-    let tmp = tempfile::tempdir().unwrap();
-    let config = tmp.path().join("crashkit.toml");
+/// A config file in `dir` with one throttle rule of each result: Version
+/// below 100 rejected (`no_old`), ProductName Fake fake-accepted (`fake`),
+/// ReleaseChannel release deferred (`later`), the rest accepted.
+fn throttle_config(dir: &Path) -> PathBuf {
+    let config = dir.join("crashkit.toml");
     std::fs::write(
         &config,
         r#"
@@ -722,6 +723,13 @@ result = "accept"
 "#,
     )
     .unwrap();
+    config
+}
+
+#[test]
+fn throttle_rules_reject_defer_and_fake_accept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = throttle_config(tmp.path());
     let server = Server::start(
         tmp.path(),
         &[("CRASHKIT_CONFIG", config.to_str().unwrap())],
@@ -876,29 +884,7 @@ fn a_crash_the_throttle_turns_away_is_answered_as_such_while_storage_fails() {
         b"a file where the directory should be",
     )
     .unwrap();
-    let config = tmp.path().join("crashkit.toml");
-    std::fs::write(
-        &config,
-        r#"
-[[throttle]]
-name = "no_old"
-annotation = "Version"
-version_below = "100"
-result = "reject"
-
-[[throttle]]
-name = "fake"
-annotation = "ProductName"
-equals = "Fake"
-result = "fake_accept"
-
-[[throttle]]
-name = "everything_else"
-annotation = "*"
-result = "accept"
-"#,
-    )
-    .unwrap();
+    let config = throttle_config(tmp.path());
     let server = Server::start(
         tmp.path(),
         &[
