@@ -908,7 +908,7 @@ fn a_crash_the_throttle_turns_away_is_answered_as_such_while_storage_fails() {
         Part::Text("Version", "120.0"),
         Part::Text("ProductName", "Fake"),
     ]);
-    crash_id(&r);
+    assert_eq!(&crash_id(&r)[29..30], "3", "fake-accepted");
     let r = send(&[Part::Text("Version", "120.0")]);
     assert_eq!(r.status, 500, "{}", r.text());
     crate::faults::wait_for(

@@ -396,10 +396,10 @@ fn a_stack_deeper_than_500_frames_is_cut() {
         .contains("truncated to 500"));
 }
 
-/// Stores a crash in the v1 layout under `root`, as the collector would.
-/// Stores a crash as the collector would, submitted at midnight UTC of the
-/// day its id names: a crash dated today is then never in the future of a
-/// query's default window (ending now), whatever time the tests run at.
+/// Stores a crash in the v1 layout under `root`, as the collector would,
+/// submitted at midnight UTC of the day its id names: a crash dated today
+/// is then never after now, the end of a query's default window, whatever
+/// time the tests run at.
 pub(crate) fn store_crash(root: &Path, id: &str, dumps: &[(&str, &[u8])]) {
     let date = format!("20{}", &id[30..]);
     let raw = serde_json::json!({
