@@ -412,7 +412,7 @@ async fn submit(State(c): State<Arc<Collector>>, headers: HeaderMap, body: Body)
     // Storage retries passing faults itself (one layer); here is the one
     // deadline. Raw crash last: a save cut short leaves no crash behind.
     let started = Instant::now();
-    let limit = Duration::from_secs(s.save_timeout_secs.max(1));
+    let limit = limits.write_timeout;
     let dumps = sub
         .dumps
         .into_iter()

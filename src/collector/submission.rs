@@ -459,7 +459,10 @@ pub async fn parse(
                 Some(_) => None,
                 None => match storage.stage_dump(&clean) {
                     Ok(staged) => Some(staged),
-                    Err(e) => fail_staging(&mut sub, &mut dumps, e.into()),
+                    Err(e) => {
+                        fail_staging(&mut sub, &mut dumps, e.into());
+                        None
+                    }
                 },
             };
             let mut sha256 = Sha256::new();
@@ -484,7 +487,8 @@ pub async fn parse(
                                     ),
                                 },
                             };
-                        staged = fail_staging(&mut sub, &mut dumps, failed);
+                        fail_staging(&mut sub, &mut dumps, failed);
+                        staged = None;
                     }
                     Ok(None) => break,
                     Err(e) => return Err(classify(e, &failure)),
@@ -509,14 +513,9 @@ pub async fn parse(
 
 /// Records the first storage failure and drops what is staged so far (the
 /// crash cannot be saved now); the body is still read to its end.
-fn fail_staging(
-    sub: &mut Submission,
-    dumps: &mut BTreeMap<String, Dump>,
-    failed: StagingFailed,
-) -> Option<Box<dyn StagedObject>> {
+fn fail_staging(sub: &mut Submission, dumps: &mut BTreeMap<String, Dump>, failed: StagingFailed) {
     sub.staging_failed.get_or_insert(failed);
     dumps.clear();
-    None
 }
 
 #[cfg(test)]

@@ -151,12 +151,8 @@ impl ObjectStore for DirStore {
             let mut files = Vec::with_capacity(pending.len());
             for p in pending {
                 let dir = p.target.parent().unwrap_or(Path::new(".")).to_owned();
-                let file = match p.file {
-                    Some(file) => append(Some(file), &dir, &p.chunks),
-                    None => StagedFile::create(&p.target)
-                        .and_then(|file| append(Some(file), &dir, &p.chunks)),
-                };
-                files.push((file.map_err(io_err("write", &p.key))?, p.key, p.target, dir));
+                let file = append(p.file, &dir, &p.chunks).map_err(io_err("write", &p.key))?;
+                files.push((file, p.key, p.target, dir));
             }
             let mut last_file = StagedFile::create(&last_path)
                 .and_then(|mut file| file.write_all(&last.1).map(|()| file))

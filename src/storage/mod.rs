@@ -269,11 +269,12 @@ impl CrashStorage {
     /// Starts a dump named `name` streaming into storage, for
     /// [`CrashStorage::save_staged_crash`] once the crash has an id.
     pub fn stage_dump(&self, name: &str) -> Result<Box<dyn StagedObject>> {
+        let dir = layout::dump_dir(name);
         layout::check_dump_name(name).map_err(|message| StorageError::Malformed {
-            key: layout::dump_dir(name),
+            key: dir.clone(),
             message,
         })?;
-        Ok(self.store.clone().stage(&layout::dump_dir(name)))
+        Ok(self.store.clone().stage(&dir))
     }
 
     /// [`CrashStorage::save_raw_crash`] for dumps that streamed in.

@@ -515,7 +515,11 @@ impl StagedObject for S3Staged {
     }
 
     async fn commit(mut self: Box<Self>, key: &str) -> Result<()> {
-        if self.upload.is_none() {
+        if self.upload.is_some() && self.chunks.is_holding() {
+            self.send_part().await?;
+        }
+        let Some(upload) = self.upload.take() else {
+            // Under one part: a single put.
             let payload: PutPayload = self.chunks.take().into_iter().collect();
             return self
                 .store
@@ -524,12 +528,6 @@ impl StagedObject for S3Staged {
                 .await
                 .map(|_| ())
                 .map_err(|e| remote("put", key, e));
-        }
-        if self.chunks.is_holding() {
-            self.send_part().await?;
-        }
-        let Some(upload) = self.upload.take() else {
-            unreachable!("checked above")
         };
         let mut parts = upload.parts.into_inner().unwrap_or_else(|p| p.into_inner());
         let staged = Staged {
