@@ -556,23 +556,40 @@ mod tests {
         body: Vec<u8>,
         limits: Limits,
     ) -> Result<Submission, Rejection> {
-        let headers = Headers {
-            content_type: Some(content_type),
-            content_encoding: None,
-            content_length: Some(body.len() as u64),
-        };
         // Delivered in 64 KiB chunks, as a connection would.
+        let len = body.len();
         let chunks: Vec<io::Result<Bytes>> = body
             .chunks(64 << 10)
             .map(|c| Ok(Bytes::copy_from_slice(c)))
             .collect();
-        parse(
-            headers,
-            Box::pin(futures::stream::iter(chunks)),
-            limits,
-            &memory(),
-        )
-        .await
+        let stream = Box::pin(futures::stream::iter(chunks));
+        parse_stream(content_type, len, stream, limits, &memory()).await
+    }
+
+    /// Parses what `stream` delivers of a body announced as `len` bytes.
+    async fn parse_stream(
+        content_type: &str,
+        len: usize,
+        stream: BodyStream,
+        limits: Limits,
+        storage: &CrashStorage,
+    ) -> Result<Submission, Rejection> {
+        let headers = Headers {
+            content_type: Some(content_type),
+            content_encoding: None,
+            content_length: Some(len as u64),
+        };
+        parse(headers, stream, limits, storage).await
+    }
+
+    /// [`parse_stream`] of a form-data body with [`BOUNDARY`].
+    async fn parse_form_stream(
+        len: usize,
+        stream: BodyStream,
+        storage: &CrashStorage,
+    ) -> Result<Submission, Rejection> {
+        let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+        parse_stream(&content_type, len, stream, LIMITS, storage).await
     }
 
     fn memory() -> CrashStorage {
@@ -773,12 +790,6 @@ mod tests {
                 (&dump("upload_file_minidump"), &[1; 1000]),
             ],
         );
-        let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
-        let headers = Headers {
-            content_type: Some(&content_type),
-            content_encoding: None,
-            content_length: Some(b.len() as u64),
-        };
         let chunks: Vec<io::Result<Bytes>> = vec![
             Ok(Bytes::copy_from_slice(&b[..300])),
             Err(io::Error::new(
@@ -786,13 +797,8 @@ mod tests {
                 "connection closed",
             )),
         ];
-        let result = parse(
-            headers,
-            Box::pin(futures::stream::iter(chunks)),
-            LIMITS,
-            &memory(),
-        )
-        .await;
+        let stream = Box::pin(futures::stream::iter(chunks));
+        let result = parse_form_stream(b.len(), stream, &memory()).await;
         assert_eq!(result.unwrap_err(), Rejection::ClientAborted);
     }
 
@@ -835,18 +841,13 @@ mod tests {
                 (&dump("upload_file_minidump"), b"MDMP"),
             ],
         );
-        let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
-        let headers = Headers {
-            content_type: Some(&content_type),
-            content_encoding: None,
-            content_length: Some(b.len() as u64),
-        };
+        let len = b.len();
         let stream = WholeAtSecondPoll {
             polls: 0,
             body: Some(Bytes::from(b)),
             ended: false,
         };
-        let sub = parse(headers, Box::pin(stream), LIMITS, &memory())
+        let sub = parse_form_stream(len, Box::pin(stream), &memory())
             .await
             .unwrap();
         assert_eq!(sub.dumps["upload_file_minidump"].sha256, sha(b"MDMP"));
@@ -879,12 +880,6 @@ mod tests {
                 (&dump("upload_file_minidump_browser"), b"MDMP"),
             ],
         );
-        let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
-        let headers = || Headers {
-            content_type: Some(&content_type),
-            content_encoding: None,
-            content_length: Some(b.len() as u64),
-        };
         let chunks = |upto: usize| -> BodyStream {
             let chunks: Vec<io::Result<Bytes>> = b[..upto]
                 .chunks(64 << 10)
@@ -894,14 +889,14 @@ mod tests {
         };
         // Cut off past the first megabytes of the big dump: refused, and its
         // staged file (it spilled to disk by then) removed.
-        let cut = parse(headers(), chunks(2_500_000), LIMITS, &storage).await;
+        let cut = parse_form_stream(b.len(), chunks(2_500_000), &storage).await;
         assert_eq!(
             cut.unwrap_err(),
             Rejection::Malformed("invalid_payload_structure")
         );
         wait_until_no_files(tmp.path()).await;
         // Whole: each dump committed under a key is what was sent.
-        let mut sub = parse(headers(), chunks(b.len()), LIMITS, &storage)
+        let mut sub = parse_form_stream(b.len(), chunks(b.len()), &storage)
             .await
             .unwrap();
         assert_eq!(sub.dumps["upload_file_minidump"].sha256, sha(&big));

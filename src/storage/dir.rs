@@ -122,13 +122,12 @@ impl ObjectStore for DirStore {
     ) -> Result<()> {
         let mut pending = Vec::with_capacity(first.len());
         for (key, content) in first {
-            let target = self.path(&key)?;
-            let (chunks, file) = match content {
-                Content::Bytes(data) => (vec![data], None),
+            let (target, chunks, file) = match content {
+                Content::Bytes(data) => (self.path(&key)?, vec![data], None),
                 Content::Staged(staged) => match staged.into_any().downcast::<DirStaged>() {
                     Ok(mut staged) => {
-                        staged.dir_of(&key)?;
-                        (staged.chunks.take(), staged.file.take())
+                        let (target, _) = staged.target(&key)?;
+                        (target, staged.chunks.take(), staged.file.take())
                     }
                     Err(_) => {
                         return Err(StorageError::Malformed {
@@ -334,17 +333,18 @@ struct DirStaged {
 }
 
 impl DirStaged {
-    /// The directory the object was staged in, which must be `key`'s
-    /// (a rename does not leave it).
-    fn dir_of(&self, key: &str) -> Result<PathBuf> {
+    /// The paths of `key` and of the directory the object was staged in,
+    /// which must be `key`'s (a rename does not leave it).
+    fn target(&self, key: &str) -> Result<(PathBuf, PathBuf)> {
+        let target = self.store.path(key)?;
         let dir = self.store.path(&self.dir)?;
-        if self.store.path(key)?.parent() != Some(dir.as_path()) {
+        if target.parent() != Some(dir.as_path()) {
             return Err(StorageError::Malformed {
                 key: key.to_owned(),
                 message: format!("staged in {}/, not in the key's directory", self.dir),
             });
         }
-        Ok(dir)
+        Ok((target, dir))
     }
 
     /// Writes the buffered chunks into the staged file (started if need be),
@@ -371,8 +371,7 @@ impl StagedObject for DirStaged {
     }
 
     async fn commit(mut self: Box<Self>, key: &str) -> Result<()> {
-        let target = self.store.path(key)?;
-        let dir = self.dir_of(key)?;
+        let (target, dir) = self.target(key)?;
         let chunks = self.chunks.take();
         let file = self.file.take();
         let syncs = self.store.syncs.clone();

@@ -182,7 +182,6 @@ pub fn multipart(parts: &[Part]) -> Vec<u8> {
     body
 }
 
-/// A POST /submit with `body` and the given extra header lines.
 /// Sends a form post whose connection closes after `sent` bytes of `body`.
 fn post_cut_off(addr: &str, body: &[u8], sent: usize) {
     let head = format!(
@@ -195,6 +194,7 @@ fn post_cut_off(addr: &str, body: &[u8], sent: usize) {
     stream.write_all(&body[..sent]).unwrap();
 }
 
+/// A POST /submit with `body` and the given extra header lines.
 pub fn post(
     addr: &str,
     body: &[u8],
@@ -844,14 +844,15 @@ fn health_version_metrics_and_a_clean_sigterm() {
     assert_eq!(terminate(&mut server).code(), Some(0));
 }
 
+/// Puts a file where the collector's storage directory under `dir` goes.
+fn make_storage_unwritable(dir: &Path) {
+    std::fs::write(dir.join("crashes"), b"a file where the directory should be").unwrap();
+}
+
 #[test]
 fn an_unwritable_storage_fails_the_heartbeat_and_the_save() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("crashes"),
-        b"a file where the directory should be",
-    )
-    .unwrap();
+    make_storage_unwritable(tmp.path());
     let server = Server::start(
         tmp.path(),
         &[("CRASHKIT_COLLECTOR_SAVE_TIMEOUT_SECS", "5")],
@@ -879,11 +880,7 @@ fn an_unwritable_storage_fails_the_heartbeat_and_the_save() {
 #[test]
 fn a_crash_the_throttle_turns_away_is_answered_as_such_while_storage_fails() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("crashes"),
-        b"a file where the directory should be",
-    )
-    .unwrap();
+    make_storage_unwritable(tmp.path());
     let config = throttle_config(tmp.path());
     let server = Server::start(
         tmp.path(),
