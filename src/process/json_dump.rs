@@ -39,8 +39,10 @@ pub struct JsonDump {
     pub bytes: Vec<u8>,
     /// The fields deriving and signing read, as a `json_dump`-shaped value.
     pub skeleton: Value,
-    /// One note per thread whose stack was cut.
-    pub notes: Vec<String>,
+    /// Each stack that was cut, as `TruncateStacksRule` notes it: the
+    /// crashing thread's copy first (`crashing_thread`), then the threads
+    /// (`threads[i]`), with the number of frames before and after.
+    pub cuts: Vec<(String, usize, usize)>,
 }
 
 /// Why `json_dump` could not be written.
@@ -91,37 +93,53 @@ pub fn write(state: &mut ProcessState) -> Result<JsonDump, WriteError> {
     let estimate = printed.len() + 300 * frames + 500 * state.modules.iter().count();
     let mut bytes = Vec::with_capacity(estimate);
     serde_json::to_writer(&mut bytes, &doc)?;
-    let notes = state
-        .threads
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.frames.len() > MAX_FRAMES)
-        .map(|(i, t)| {
-            format!(
-                "thread {i}: stack of {} frames truncated to {MAX_FRAMES}",
-                t.frames.len()
-            )
-        })
-        .collect();
+    let mut cuts = Vec::new();
+    if has_copy {
+        let frames = requesting
+            .and_then(|i| state.threads.get(i))
+            .map_or(0, |t| t.frames.len());
+        if frames > MAX_FRAMES {
+            cuts.push(("crashing_thread".to_owned(), frames, MAX_FRAMES));
+        }
+    }
+    for (i, thread) in state.threads.iter().enumerate() {
+        if thread.frames.len() > MAX_FRAMES {
+            cuts.push((format!("threads[{i}]"), thread.frames.len(), MAX_FRAMES));
+        }
+    }
     let mut outline = rest.clone();
     outline.remove("crashing_thread");
-    let skeleton = skeleton(&doc, outline)?;
+    let skeleton = skeleton(&doc, outline, has_copy)?;
     Ok(JsonDump {
         bytes,
         skeleton,
-        notes,
+        cuts,
     })
 }
 
 /// The `json_dump` as a `Value` with the crashing thread (thread 0 when
 /// none is known, as signing reads it) and the module fields deriving
 /// reads; other threads are `null`.
-fn skeleton(doc: &Document<'_>, mut rest: Map<String, Value>) -> Result<Value, serde_json::Error> {
+fn skeleton(
+    doc: &Document<'_>,
+    mut rest: Map<String, Value>,
+    has_copy: bool,
+) -> Result<Value, serde_json::Error> {
     let state = doc.state;
     let index = state.requesting_thread.unwrap_or(0);
     let mut threads = vec![Value::Null; state.threads.len()];
     if let Some(thread) = state.threads.get(index) {
-        threads[index] = serde_json::to_value(doc.thread(thread, None))?;
+        let walked = doc.thread(thread, None);
+        if has_copy {
+            let mut copy = Map::new();
+            copy.insert("thread_name".into(), walked.thread_name.into());
+            copy.insert(
+                "last_error_value".into(),
+                walked.last_error_value.clone().into(),
+            );
+            rest.insert("crashing_thread".into(), Value::Object(copy));
+        }
+        threads[index] = serde_json::to_value(walked)?;
     }
     rest.insert("threads".into(), Value::Array(threads));
     let modules = state
@@ -134,6 +152,9 @@ fn skeleton(doc: &Document<'_>, mut rest: Map<String, Value>) -> Result<Value, s
             fields.insert("debug_file".into(), module.debug_file.into());
             fields.insert("debug_id".into(), module.debug_id.into());
             fields.insert("missing_symbols".into(), module.missing_symbols.into());
+            fields.insert("code_id".into(), module.code_id.into());
+            fields.insert("version".into(), module.version.into());
+            fields.insert("symbol_url".into(), module.symbol_url.into());
             Value::Object(fields)
         })
         .collect();
@@ -226,8 +247,7 @@ impl Document<'_> {
             thread_id: thread.thread_id,
             thread_name: thread.thread_name.as_deref(),
             threads_index: crashing,
-            // Only the threads list says a stack was cut, not the copy.
-            truncated: (crashing.is_none() && thread.frames.len() > MAX_FRAMES).then_some(true),
+            truncated: (thread.frames.len() > MAX_FRAMES).then_some(true),
         }
     }
 
@@ -267,7 +287,10 @@ impl Document<'_> {
             end_addr: self.hex(base.wrapping_add(u64::from(module.raw.size_of_image))),
             loaded_symbols: stats.is_some_and(|s| s.loaded_symbols),
             missing_symbols: stats.is_some_and(|s| !s.loaded_symbols),
-            symbol_url: stats.and_then(|s| s.symbol_url.as_deref()),
+            // As ModuleURLRewriteRule leaves it (localhost URLs removed).
+            symbol_url: stats
+                .and_then(|s| s.symbol_url.as_deref())
+                .and_then(super::rules::breakpad::rewrite_symbol_url),
             version: module.version().map(|v| v.into_owned()),
             filename: name,
         }
@@ -326,7 +349,7 @@ struct ModuleOut<'a> {
     filename: String,
     loaded_symbols: bool,
     missing_symbols: bool,
-    symbol_url: Option<&'a str>,
+    symbol_url: Option<String>,
     version: Option<String>,
 }
 
@@ -374,8 +397,11 @@ impl Serialize for Frames<'_> {
             for idx in 0..HEAD_FRAMES {
                 seq.serialize_element(&frame(idx))?;
             }
-            let dropped = all - (MAX_FRAMES - 1);
-            let msg = format!("{dropped} frames truncated");
+            // Counted as Socorro counts them (one fewer than dropped).
+            let msg = format!(
+                "{} frames truncated",
+                super::rules::breakpad::thousands(all - MAX_FRAMES)
+            );
             seq.serialize_element(&Marker {
                 truncated: MarkerMsg { msg: &msg },
             })?;
@@ -509,13 +535,7 @@ mod tests {
             if frames.len() <= MAX_FRAMES {
                 return false;
             }
-            let dropped = frames.len() - (MAX_FRAMES - 1);
-            let tail = frames.split_off(frames.len() - TAIL_FRAMES);
-            frames.truncate(HEAD_FRAMES);
-            frames.push(
-                serde_json::json!({"truncated": {"msg": format!("{dropped} frames truncated")}}),
-            );
-            frames.extend(tail);
+            crate::process::rules::breakpad::truncate_frames(frames);
             true
         };
         for thread in doc["threads"].as_array_mut().unwrap() {
@@ -527,7 +547,9 @@ mod tests {
             .pointer_mut("/crashing_thread/frames")
             .and_then(Value::as_array_mut)
         {
-            cut(frames);
+            if cut(frames) {
+                doc["crashing_thread"]["truncated"] = Value::from(true);
+            }
         }
         sort_proc_limits(doc.as_object_mut().unwrap());
         serde_json::to_vec(&doc).unwrap()
@@ -598,7 +620,7 @@ mod tests {
                     "{} with deep stacks: written json_dump differs",
                     path.display()
                 );
-                cut += written.notes.len();
+                cut += written.cuts.len();
             }
         }
         assert!(compared >= 8, "{compared} dumps compared");

@@ -10,20 +10,23 @@
 //! The processed-crash format is documented in `docs/processed-crash.md`
 //! and versioned by [`SCHEMA_VERSION`].
 
+pub mod fields;
 pub mod guard;
 pub mod json_dump;
 pub mod report;
+pub mod rules;
 pub mod supervisor;
 pub mod symbolizer;
 pub mod symbols;
 pub mod worker;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::Utc;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
+
+use rules::{Context, Crash, Stackwalk};
 
 use crate::config::ProcessSettings;
 use crate::crash_id::CrashId;
@@ -32,7 +35,7 @@ use crate::storage::layout::MAIN_DUMP;
 use crate::storage::{Dumps, RawCrash};
 
 /// Version of crashkit's processed-crash format.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// Threads with more frames than this are cut to the first 250 and the last
 /// 249 around a `truncated` marker.
@@ -128,7 +131,7 @@ pub type Symbolizer = symbolizer::Symbolizer<symbols::SymbolSource>;
 pub struct Processor {
     symbolizer: Arc<Symbolizer>,
     generator: Signer,
-    annotations: ProcessSettings,
+    settings: ProcessSettings,
 }
 
 /// The signature generator: ready, or being built (its lists parsed and
@@ -174,29 +177,6 @@ impl Signer {
                 }
             }
         })
-    }
-}
-
-/// The result of walking one dump.
-struct Walk {
-    /// The `json_dump` as written.
-    json_dump: Vec<u8>,
-    /// What deriving fields and signing read of it ([`json_dump::JsonDump::skeleton`]).
-    skeleton: Value,
-    status: String,
-    success: bool,
-    notes: Vec<String>,
-}
-
-impl Walk {
-    fn failed(status: &str, note: String) -> Walk {
-        Walk {
-            json_dump: b"{}".to_vec(),
-            skeleton: json!({}),
-            status: status.to_owned(),
-            success: false,
-            notes: vec![note],
-        }
     }
 }
 
@@ -270,7 +250,7 @@ impl Processor {
         Ok(Processor {
             symbolizer: symbolizer(p)?,
             generator: Signer::ready(generator),
-            annotations: p.clone(),
+            settings: p.clone(),
         })
     }
 
@@ -282,7 +262,7 @@ impl Processor {
         Ok(Processor {
             symbolizer: symbolizer(p)?,
             generator: Signer::building(siglists),
-            annotations: p.clone(),
+            settings: p.clone(),
         })
     }
 
@@ -294,23 +274,53 @@ impl Processor {
         Processor {
             symbolizer,
             generator: Signer::ready(generator),
-            annotations: settings.clone(),
+            settings: settings.clone(),
         }
     }
 
-    /// Processes one crash: its raw crash and dumps. `id` is the crash id
-    /// when the crash comes from storage.
+    /// Processes one crash (its raw crash and dumps) through Socorro's
+    /// default ruleset. `id` is the crash id when the crash comes from
+    /// storage; a raw crash without `uuid` (a local analysis) gets the id,
+    /// or the nil id, as Socorro's rules need one.
     pub async fn process(&self, id: Option<&CrashId>, raw: &RawCrash, dumps: &Dumps) -> Processed {
-        let started = Utc::now();
-        let mut walks = Vec::new();
-        for (name, bytes) in dumps.iter().filter(|(n, _)| n.starts_with(MAIN_DUMP)) {
-            walks.push((name.clone(), self.walk(bytes).await));
+        let host = hostname();
+        let version = stackwalk_version();
+        let ctx = self.context(&host, &version);
+        let mut crash = Crash::start(with_uuid(id, raw), dumps, &ctx, Utc::now());
+        crash.run("default", rules::BEFORE_STACKWALK);
+        for (name, bytes) in dumps
+            .iter()
+            .filter(|(n, b)| n.starts_with(MAIN_DUMP) && !b.is_empty())
+        {
+            let walk = self.walk(bytes, &crash.raw).await;
+            crash.walks.insert(name.clone(), walk);
         }
-        self.assemble(id, raw, dumps, walks, started)
+        crash.run("default", rules::FROM_STACKWALK);
+        finish(crash)
+    }
+
+    /// Processes one crash with the stackwalks given (as Socorro's
+    /// processor is given minidump-stackwalk's output): the rules alone,
+    /// for comparing them with another processor on the same stackwalk.
+    pub fn process_walked(
+        &self,
+        raw: &RawCrash,
+        dumps: &Dumps,
+        walks: std::collections::BTreeMap<String, Stackwalk>,
+        hostname: &str,
+        stackwalk_version: &str,
+    ) -> Processed {
+        let ctx = self.context(hostname, stackwalk_version);
+        let mut crash = Crash::start(with_uuid(None, raw), dumps, &ctx, Utc::now());
+        crash.run("default", rules::BEFORE_STACKWALK);
+        crash.walks = walks;
+        crash.run("default", rules::FROM_STACKWALK);
+        finish(crash)
     }
 
     /// The processed crash of a crash that could not be stackwalked at all
-    /// (its worker timed out or died): every dump gets `status` and `note`.
+    /// (its worker timed out or died): every minidump gets `status` and `note`
+    /// as the stackwalker's failure (a timeout as minidump-stackwalk killed).
     pub fn failed(
         &self,
         id: Option<&CrashId>,
@@ -319,471 +329,228 @@ impl Processor {
         status: &str,
         note: &str,
     ) -> Processed {
-        let walks = dumps
-            .keys()
-            .filter(|n| n.starts_with(MAIN_DUMP))
-            .map(|n| (n.clone(), Walk::failed(status, note.to_owned())))
-            .collect();
-        self.assemble(id, raw, dumps, walks, Utc::now())
-    }
-
-    fn assemble(
-        &self,
-        id: Option<&CrashId>,
-        raw: &RawCrash,
-        dumps: &Dumps,
-        walks: Vec<(String, Walk)>,
-        started: DateTime<Utc>,
-    ) -> Processed {
-        let mut notes: Vec<String> = Vec::new();
-        let mut pc = ProcessedCrash::new();
-
-        let uuid = id
-            .map(|i| Value::from(i.as_str()))
-            .or_else(|| raw.get("uuid").cloned())
-            .unwrap_or(Value::Null);
-        pc.insert("uuid".into(), uuid.clone());
-        pc.insert("crash_id".into(), uuid);
-        self.copy_annotations(raw, &mut pc);
-        times(raw, &mut pc, &mut notes, id);
-
-        // Every dump named upload_file_minidump* is walked; the main one fills the top level.
-        if let Some(bytes) = dumps.get(MAIN_DUMP) {
-            pc.insert(
-                "minidump_sha256_hash".into(),
-                Value::from(hex_sha256(bytes)),
+        let host = hostname();
+        let version = stackwalk_version();
+        let ctx = self.context(&host, &version);
+        let mut crash = Crash::start(with_uuid(id, raw), dumps, &ctx, Utc::now());
+        crash.run("default", rules::BEFORE_STACKWALK);
+        let return_code = if status == supervisor::TIMEOUT_STATUS {
+            -9
+        } else {
+            1
+        };
+        for name in dumps.keys().filter(|n| n.starts_with(MAIN_DUMP)) {
+            crash.walks.insert(
+                name.clone(),
+                Stackwalk {
+                    json_dump: json!({}),
+                    written: None,
+                    cut: Vec::new(),
+                    return_code,
+                    log: format!("ERROR {status} - {note}\n"),
+                },
             );
         }
-        let mut additional = Vec::new();
-        let mut written = Vec::new();
-        let mut main_json_dump = None;
-        for (name, walk) in walks {
-            if name == MAIN_DUMP {
-                notes.extend(walk.notes.iter().cloned());
-                pc.insert(
-                    "mdsw_status_string".into(),
-                    Value::from(walk.status.clone()),
-                );
-                pc.insert("success".into(), Value::from(walk.success));
-                derive_from_json_dump(&walk.skeleton, raw, &mut pc);
-                // Signing reads the skeleton in json_dump's place.
-                pc.insert("json_dump".into(), walk.skeleton);
-                main_json_dump = Some(walk.json_dump);
-            } else {
-                notes.extend(walk.notes.iter().map(|n| format!("{name}: {n}")));
-                written.push((name.clone(), additional_dump(walk)));
-                additional.push(Value::from(name));
-            }
-        }
-        if main_json_dump.is_none() {
-            notes.push("no minidump named upload_file_minidump: nothing to stackwalk".into());
-            pc.insert("mdsw_status_string".into(), Value::from("EmptyMinidump"));
-            pc.insert("success".into(), Value::from(false));
-            derive_from_json_dump(&json!({}), raw, &mut pc);
-            pc.insert("json_dump".into(), json!({}));
-        }
-        pc.insert("additional_minidumps".into(), Value::Array(additional));
-
-        let signature = self.generator.get().generate_processed(&mut pc);
-        pc.insert("signature".into(), Value::from(signature.signature));
-        pc.insert(
-            "proto_signature".into(),
-            signature.proto_signature.map_or(Value::Null, Value::from),
-        );
-        notes.extend(signature.notes);
-
-        pc.insert("processor_notes".into(), Value::from(notes.join("\n")));
-        pc.insert("processor_history".into(), json!([]));
-        pc.insert("stackwalk_version".into(), Value::from(stackwalk_version()));
-        pc.insert("started_datetime".into(), Value::from(rfc3339(started)));
-        pc.insert(
-            "completed_datetime".into(),
-            Value::from(rfc3339(Utc::now())),
-        );
-        pc.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
-        let mut processed = Processed {
-            fields: pc,
-            written: BTreeMap::new(),
-        };
-        if let Some(json_dump) = main_json_dump {
-            processed.insert_written("json_dump", json_dump);
-        }
-        for (name, object) in written {
-            processed.insert_written(&name, object);
-        }
-        processed
+        crash.run("default", rules::FROM_STACKWALK);
+        finish(crash)
     }
 
-    /// Recomputes only the signature of a stored processed crash (the
-    /// `regenerate_signature` ruleset), keeping the rest and noting the change.
+    fn context<'a>(&'a self, hostname: &'a str, stackwalk_version: &'a str) -> Context<'a> {
+        Context {
+            generator: self.generator.get(),
+            siglists: self.settings.siglists.as_deref(),
+            hostname,
+            stackwalk_version,
+            version_strings: None,
+        }
+    }
+
+    /// Recomputes only the signature of a stored processed crash (Socorro's
+    /// `regenerate_signature` ruleset), keeping the rest; the previous
+    /// run's notes go to `processor_history`.
     pub fn regenerate_signature(&self, previous: &ProcessedCrash) -> ProcessedCrash {
-        let mut pc = previous.clone();
-        let old = previous
-            .get("signature")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
-        let signature = self.generator.get().generate(previous);
-        let mut notes: Vec<String> = vec![format!("signature regenerated; was: \"{old}\"")];
-        notes.extend(signature.notes.iter().cloned());
-        archive_history(&mut pc, previous);
-        pc.insert("signature".into(), Value::from(signature.signature));
-        pc.insert(
-            "proto_signature".into(),
-            signature.proto_signature.map_or(Value::Null, Value::from),
+        let host = hostname();
+        let version = stackwalk_version();
+        let ctx = self.context(&host, &version);
+        let dumps = Dumps::new();
+        let uuid = previous.get("uuid").cloned().unwrap_or(Value::Null);
+        let mut raw = RawCrash::new();
+        raw.insert("uuid".into(), uuid);
+        let mut crash = Crash::start(raw, &dumps, &ctx, Utc::now());
+        let started = crash.pc.clone();
+        crash.pc = previous.clone();
+        crash.pc.extend(started);
+        crash.run("regenerate_signature", rules::REGENERATE_SIGNATURE);
+        let history = rules::history(
+            previous
+                .get("processor_history")
+                .cloned()
+                .unwrap_or(Value::Null),
+            previous.get("processor_notes").unwrap_or(&Value::Null),
         );
-        pc.insert("processor_notes".into(), Value::from(notes.join("\n")));
-        pc.insert(
-            "completed_datetime".into(),
-            Value::from(rfc3339(Utc::now())),
-        );
+        let (pc, _) = crash.finish(history, Utc::now());
         pc
     }
 
-    fn copy_annotations(&self, raw: &RawCrash, pc: &mut ProcessedCrash) {
-        let a = &self.annotations;
-        for (field, annotation) in [
-            ("product", &a.product_annotation),
-            ("version", &a.version_annotation),
-            ("release_channel", &a.release_channel_annotation),
-            ("build", &a.build_annotation),
-            ("process_type", &a.process_type_annotation),
-        ] {
-            pc.insert(
-                field.into(),
-                raw.get(annotation.as_str()).cloned().unwrap_or(Value::Null),
-            );
+    async fn walk(&self, bytes: &[u8], raw: &RawCrash) -> Stackwalk {
+        let (bytes, notes) = guard::check(bytes);
+        let mut walk = self.walk_checked(&bytes, raw).await;
+        // What the guard did is part of the stackwalker's log.
+        for note in notes {
+            walk.log.push_str(&format!("WARN {note}\n"));
         }
-        // Socorro's signature rules read these annotations.
-        for (field, annotation) in [
-            ("abort_message", "AbortMessage"),
-            ("async_shutdown_timeout", "AsyncShutdownTimeout"),
-            ("ipc_channel_error", "ipc_channel_error"),
-            ("ipc_message_name", "IPCMessageName"),
-            ("oom_allocation_size", "OOMAllocationSize"),
-            ("js_large_allocation_failure", "JSLargeAllocationFailure"),
-            ("java_stack_trace", "JavaStackTrace"),
-        ] {
-            if let Some(v) = raw.get(annotation) {
-                pc.insert(field.into(), v.clone());
-            }
-        }
-        if let Some(hang) = raw.get("Hang").or_else(|| raw.get("hang")) {
-            pc.insert("hang".into(), hang.clone());
-        }
-    }
-
-    async fn walk(&self, bytes: &[u8]) -> Walk {
-        let (bytes, mut notes) = guard::check(bytes);
-        let mut walk = self.walk_checked(&bytes).await;
-        notes.append(&mut walk.notes);
-        walk.notes = notes;
         walk
     }
 
-    async fn walk_checked(&self, bytes: &[u8]) -> Walk {
-        if bytes.is_empty() {
-            return Walk::failed("EmptyMinidump", "the minidump is empty".into());
-        }
+    async fn walk_checked(&self, bytes: &[u8], raw: &RawCrash) -> Stackwalk {
+        let failed = |name: &str, what: &str, e: &dyn std::fmt::Display| Stackwalk {
+            json_dump: json!({}),
+            written: None,
+            cut: Vec::new(),
+            return_code: 1,
+            log: format!("ERROR {name} - {what}: {e}\n"),
+        };
         let dump = match minidump::Minidump::read(bytes) {
             Ok(dump) => dump,
-            Err(e) => {
-                return Walk::failed(
-                    &format!("ERROR_{}", e.name()),
-                    format!("the minidump cannot be read: {e}"),
-                )
-            }
+            Err(e) => return failed(e.name(), "Error reading dump", &e),
         };
-        let options = minidump_processor::ProcessorOptions::default();
-        let mut state = match minidump_processor::process_minidump_with_options(
+        // The raw crash goes to the stackwalker as minidump-stackwalk's
+        // --evil-json (module certificates, CPU microcode), when it says
+        // anything the stackwalker reads.
+        let evil = EvilJson::of(raw);
+        let mut options = minidump_processor::ProcessorOptions::default();
+        options.evil_json = evil.as_ref().map(EvilJson::path);
+        let result = minidump_processor::process_minidump_with_options(
             &dump,
             self.symbolizer.as_ref(),
             options,
         )
-        .await
-        {
+        .await;
+        drop(evil);
+        let mut state = match result {
             Ok(state) => state,
-            Err(e) => {
-                return Walk::failed(
-                    &format!("ERROR_{}", e.name()),
-                    format!("the minidump cannot be stackwalked: {e}"),
-                )
-            }
+            Err(e) => return failed(e.name(), "Error processing dump", &e),
         };
-        let written = match json_dump::write(&mut state) {
-            Ok(written) => written,
-            Err(e) => {
-                return Walk::failed(
-                    "ERROR_JSON",
-                    format!("the stackwalker's output is unusable: {e}"),
-                )
-            }
-        };
-        let mut notes = written.notes;
-        let status = written.skeleton["status"]
-            .as_str()
-            .unwrap_or("OK")
-            .to_owned();
-        // A dump without an exception stream does not say what crashed.
-        let has_exception = state.exception_info.is_some();
-        if !has_exception {
-            notes.push(
-                "the minidump has no exception stream: no crash reason or crashing thread".into(),
-            );
-        }
-        Walk {
-            success: status == "OK" && has_exception,
-            status,
-            json_dump: written.bytes,
-            skeleton: written.skeleton,
-            notes,
+        match json_dump::write(&mut state) {
+            Ok(written) => Stackwalk {
+                json_dump: written.skeleton,
+                written: Some(written.bytes),
+                cut: written.cuts,
+                return_code: 0,
+                log: String::new(),
+            },
+            Err(e) => failed("JSON", "Error writing output", &e),
         }
     }
 }
 
-/// An additional dump's object in the processed crash, as JSON:
-/// `{"json_dump": …, "mdsw_status_string": …, "success": …}`, keys in order.
-fn additional_dump(walk: Walk) -> Vec<u8> {
-    let mut object = b"{\"json_dump\":".to_vec();
-    object.extend_from_slice(&walk.json_dump);
-    let rest = json!({"mdsw_status_string": walk.status, "success": walk.success});
-    // `{"mdsw_status_string":…}` without its opening brace.
-    let rest = serde_json::to_vec(&rest).unwrap_or_else(|_| b"{}".to_vec());
-    object.push(b',');
-    object.extend_from_slice(&rest[1..]);
-    object
+/// The raw crash written for the stackwalker to read (removed when dropped).
+struct EvilJson(tempfile::NamedTempFile);
+
+impl EvilJson {
+    fn of(raw: &RawCrash) -> Option<EvilJson> {
+        if !raw.contains_key("ModuleSignatureInfo") && !raw.contains_key("CPUMicrocodeVersion") {
+            return None;
+        }
+        let mut file = tempfile::NamedTempFile::new().ok()?;
+        serde_json::to_writer(&mut file, raw).ok()?;
+        Some(EvilJson(file))
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, false)
+/// The raw crash with a `uuid`: its own, else `id`, else the nil id.
+fn with_uuid(id: Option<&CrashId>, raw: &RawCrash) -> RawCrash {
+    let mut raw = raw.clone();
+    if !raw.contains_key("uuid") {
+        let uuid = id.map_or("00000000-0000-0000-0000-000000000000", CrashId::as_str);
+        raw.insert("uuid".into(), Value::from(uuid));
+    }
+    raw
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+/// This machine's name, for the first processor note.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
 }
 
-/// What a new run of a crash keeps of its previous processed crash.
+/// Ends a crash's processing: the pipeline's last fields, crashkit's
+/// `schema_version`, and the written `json_dump`s put in their places.
+fn finish(crash: Crash<'_>) -> Processed {
+    let (mut pc, written) = crash.finish(Vec::new(), Utc::now());
+    pc.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
+    let mut processed = Processed {
+        fields: pc,
+        written: BTreeMap::new(),
+    };
+    for (path, bytes) in written {
+        match path.strip_suffix(".json_dump") {
+            None => processed.insert_written("json_dump", bytes),
+            Some(name) => {
+                let Some(Value::Object(mut entry)) = processed.fields.remove(name) else {
+                    continue;
+                };
+                entry.remove("json_dump");
+                processed.insert_written(name, object_with_json_dump(&entry, &bytes));
+            }
+        }
+    }
+    processed
+}
+
+/// `entry` as JSON with `json_dump` (written bytes) in its key order.
+fn object_with_json_dump(entry: &Map<String, Value>, json_dump: &[u8]) -> Vec<u8> {
+    let mut out = vec![b'{'];
+    let mut placed = false;
+    let put_json_dump = |out: &mut Vec<u8>| {
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"json_dump\":");
+        out.extend_from_slice(json_dump);
+    };
+    for (key, value) in entry {
+        if !placed && key.as_str() > "json_dump" {
+            put_json_dump(&mut out);
+            placed = true;
+        }
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        // Strings and values always serialize into a Vec.
+        let _ = serde_json::to_writer(&mut out, key);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+    }
+    if !placed {
+        put_json_dump(&mut out);
+    }
+    out.push(b'}');
+    out
+}
+
+/// What a new run of a crash keeps of its previous processed crash: its
+/// notes and history, which become the new run's `processor_history`.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct PreviousRun {
     #[serde(default)]
-    completed_datetime: Value,
-    #[serde(default)]
     processor_notes: Value,
-    #[serde(default)]
-    signature: Value,
     #[serde(default)]
     processor_history: Value,
 }
 
 impl PreviousRun {
-    fn of(previous: &ProcessedCrash) -> PreviousRun {
-        let field = |k: &str| previous.get(k).cloned().unwrap_or(Value::Null);
-        PreviousRun {
-            completed_datetime: field("completed_datetime"),
-            processor_notes: field("processor_notes"),
-            signature: field("signature"),
-            processor_history: field("processor_history"),
-        }
-    }
-
-    /// The new run's `processor_history`: the previous one's, then the
-    /// previous run itself (its time, notes and signature).
+    /// The new run's `processor_history` (Socorro's: the previous run's
+    /// notes, then its history).
     pub fn history(self) -> Vec<Value> {
-        let mut history = match self.processor_history {
-            Value::Array(history) => history,
-            _ => Vec::new(),
-        };
-        history.push(json!({
-            "completed_datetime": self.completed_datetime,
-            "processor_notes": self.processor_notes,
-            "signature": self.signature,
-        }));
-        history
-    }
-}
-
-/// Appends the previous run (its notes, signature and time) to
-/// `processor_history`, when a crash is re-signed.
-pub fn archive_history(pc: &mut ProcessedCrash, previous: &ProcessedCrash) {
-    let history = PreviousRun::of(previous).history();
-    pc.insert("processor_history".into(), Value::Array(history));
-}
-
-/// `submitted_timestamp`, `date_processed`, `crash_time`, `uptime`,
-/// `install_age`; and a note when the crash id's date and the submission
-/// time disagree (a replayed crash or a skewed clock: never an error).
-fn times(raw: &RawCrash, pc: &mut ProcessedCrash, notes: &mut Vec<String>, id: Option<&CrashId>) {
-    let submitted = raw.get("submitted_timestamp").and_then(Value::as_str);
-    pc.insert(
-        "submitted_timestamp".into(),
-        submitted.map_or(Value::Null, Value::from),
-    );
-    pc.insert(
-        "date_processed".into(),
-        submitted.map_or(Value::Null, Value::from),
-    );
-    let submitted_at = submitted.and_then(|s| DateTime::parse_from_rfc3339(s).ok());
-    if let (Some(id), Some(at)) = (id, submitted_at) {
-        let day = at.with_timezone(&Utc).format("%Y%m%d").to_string();
-        if day != id.date_key() {
-            notes.push(format!(
-                "crash id date {} differs from submitted_timestamp {}; the crash id's date is used for partitioning",
-                id.date_key(),
-                submitted.unwrap_or("")
-            ));
-        }
-    }
-    let int = |key: &str| -> Option<i64> {
-        match raw.get(key)? {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    };
-    let crash_time = int("CrashTime").or_else(|| submitted_at.map(|t| t.timestamp()));
-    pc.insert(
-        "crash_time".into(),
-        crash_time.map_or(Value::Null, Value::from),
-    );
-    let since = |key: &str| match (crash_time, int(key)) {
-        (Some(crash), Some(start)) => Value::from((crash - start).max(0)),
-        _ => Value::Null,
-    };
-    pc.insert("uptime".into(), since("StartupTime"));
-    pc.insert("install_age".into(), since("InstallTime"));
-}
-
-/// The fields derived from the stackwalker's output, falling back to
-/// annotations where the dump says nothing.
-fn derive_from_json_dump(jd: &Value, raw: &RawCrash, pc: &mut ProcessedCrash) {
-    let sys = &jd["system_info"];
-    let from = |v: &Value, annotation: &str| -> Value {
-        if v.is_null() {
-            raw.get(annotation).cloned().unwrap_or(Value::Null)
-        } else {
-            v.clone()
-        }
-    };
-    pc.insert("os_name".into(), from(&sys["os"], "OS"));
-    pc.insert("os_version".into(), from(&sys["os_ver"], "OSVersion"));
-    pc.insert("cpu_arch".into(), from(&sys["cpu_arch"], "CPUArch"));
-    pc.insert("cpu_info".into(), from(&sys["cpu_info"], "CPUInfo"));
-    pc.insert("cpu_count".into(), from(&sys["cpu_count"], "CPUCount"));
-
-    let crash = &jd["crash_info"];
-    pc.insert("reason".into(), crash["type"].clone());
-    let mut address = crash["address"].clone();
-    if crash["adjusted_address"]["kind"] == "null-pointer" {
-        // A null-pointer access reads as address zero, at the same width.
-        if let Some(a) = address.as_str() {
-            let width = a.trim_start_matches("0x").len();
-            address = Value::from(format!("0x{}", "0".repeat(width.max(1))));
-        }
-    }
-    pc.insert("address".into(), address);
-    let crashing = crash["crashing_thread"].clone();
-    pc.insert("crashing_thread".into(), crashing.clone());
-    let threads = jd["threads"].as_array();
-    let crashing_thread = crashing
-        .as_u64()
-        .and_then(|i| threads.and_then(|t| t.get(i as usize)));
-    pc.insert(
-        "crashing_thread_name".into(),
-        crashing_thread.map_or(Value::Null, |t| t["thread_name"].clone()),
-    );
-    pc.insert(
-        "thread_count".into(),
-        jd.get("thread_count")
-            .cloned()
-            .or_else(|| threads.map(|t| Value::from(t.len())))
-            .unwrap_or(Value::Null),
-    );
-
-    // Modules in the crashing stack, and the topmost source files.
-    let modules = jd["modules"].as_array().cloned().unwrap_or_default();
-    let module_id = |name: &str| -> Option<String> {
-        modules
-            .iter()
-            .find(|m| m["filename"].as_str() == Some(name))
-            .map(|m| {
-                format!(
-                    "{}/{}",
-                    m["debug_file"].as_str().unwrap_or(name),
-                    m["debug_id"].as_str().unwrap_or("")
-                )
-            })
-    };
-    let frames = crashing_thread
-        .and_then(|t| t["frames"].as_array())
-        .cloned()
-        .unwrap_or_default();
-    let mut in_stack: Vec<String> = Vec::new();
-    for frame in &frames {
-        if let Some(id) = frame["module"].as_str().and_then(module_id) {
-            if !in_stack.contains(&id) {
-                in_stack.push(id);
-            }
-        }
-    }
-    pc.insert("modules_in_stack".into(), json!(in_stack));
-    let topmost: Vec<String> = frames
-        .iter()
-        .find(|f| f["file"].is_string())
-        .map(|f| {
-            let mut files: Vec<String> = f["inlines"]
-                .as_array()
-                .map(|inl| {
-                    inl.iter()
-                        .filter_map(|i| i["file"].as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if let Some(file) = f["file"].as_str() {
-                files.push(file.to_owned());
-            }
-            files.dedup();
-            files
-        })
-        .unwrap_or_default();
-    pc.insert("topmost_filenames".into(), json!(topmost));
-    let missing: BTreeSet<String> = modules
-        .iter()
-        .filter(|m| m["missing_symbols"] == true)
-        .filter_map(|m| m["filename"].as_str().map(str::to_owned))
-        .collect();
-    pc.insert("missing_symbols".into(), json!(missing));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn null_pointer_addresses_keep_their_width() {
-        let jd = json!({"crash_info": {"type": "SIGSEGV", "address": "0x0000000000000010",
-            "adjusted_address": {"kind": "null-pointer", "offset": "0x10"}, "crashing_thread": 0},
-            "threads": [{"thread_name": "main", "frames": []}]});
-        let mut pc = ProcessedCrash::new();
-        derive_from_json_dump(&jd, &RawCrash::new(), &mut pc);
-        assert_eq!(pc["address"], "0x0000000000000000");
-        assert_eq!(pc["crashing_thread_name"], "main");
-        assert_eq!(pc["thread_count"], 1);
-    }
-
-    #[test]
-    fn a_clock_disagreement_is_a_note_only() {
-        let id = CrashId::parse("de1bb258-cbbf-4589-a673-34f800261126").unwrap();
-        let raw: RawCrash = serde_json::from_value(json!({
-            "submitted_timestamp": "2026-11-28T01:02:03.000000+00:00",
-            "CrashTime": "1764291700", "StartupTime": 1764291600, "InstallTime": "x"
-        }))
-        .unwrap();
-        let (mut pc, mut notes) = (ProcessedCrash::new(), Vec::new());
-        times(&raw, &mut pc, &mut notes, Some(&id));
-        assert_eq!(notes.len(), 1);
-        assert!(notes[0].contains("differs from submitted_timestamp"));
-        assert_eq!(pc["uptime"], 100);
-        assert_eq!(pc["install_age"], Value::Null);
-        assert_eq!(pc["date_processed"], "2026-11-28T01:02:03.000000+00:00");
+        rules::history(self.processor_history, &self.processor_notes)
     }
 }

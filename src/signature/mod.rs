@@ -31,6 +31,10 @@ pub struct Signature {
     pub proto_signature: Option<String>,
     /// What the rules did, as Socorro words it (`Rule: message`).
     pub notes: Vec<String>,
+    /// How the signature came about, step by step (Socorro's `debug_log`,
+    /// the processed crash's `signature_debug`).
+    #[serde(skip)]
+    pub debug_log: Vec<String>,
 }
 
 /// Signature generation with one set of lists.
@@ -82,6 +86,7 @@ impl Generator {
             signature: state.signature,
             proto_signature: state.proto_signature,
             notes: state.notes,
+            debug_log: state.debug,
         }
     }
 
@@ -97,6 +102,7 @@ impl Generator {
             signature: state.signature,
             proto_signature: state.proto_signature,
             notes: state.notes,
+            debug_log: state.debug,
         }
     }
 }

@@ -29,9 +29,15 @@ pub struct State {
     pub signature: String,
     pub proto_signature: Option<String>,
     pub notes: Vec<String>,
+    /// Socorro's `debug_log`: how the signature came about, step by step.
+    pub debug: Vec<String>,
 }
 
 impl State {
+    fn debug(&mut self, rule: &str, msg: impl AsRef<str>) {
+        self.debug.push(format!("{rule}: {}", msg.as_ref()));
+    }
+
     fn note(&mut self, rule: &str, msg: impl AsRef<str>) {
         self.notes.push(format!("{rule}: {}", msg.as_ref()));
     }
@@ -61,7 +67,14 @@ pub const RULES: [(&str, Rule); 14] = [
 pub fn run(lists: &SignatureLists, crash_data: &Map<String, Value>) -> State {
     let mut state = State::default();
     for (name, rule) in RULES {
-        if let Err(e) = rule(lists, crash_data, &mut state) {
+        let before = state.signature.clone();
+        let result = rule(lists, crash_data, &mut state);
+        // Every rule that changes the signature says so in the debug log.
+        if state.signature != before {
+            let change = format!("change signature: \"{before}\" -> \"{}\"", state.signature);
+            state.debug(name, change);
+        }
+        if let Err(e) = result {
             state.note(name, format!("Rule failed: {}", e.message));
         }
     }
@@ -91,6 +104,7 @@ fn signature_generation(
     const NAME: &str = "SignatureGenerationRule";
     let java_stack_trace = get(crash_data, "java_stack_trace");
     if truthy(java_stack_trace) {
+        state.debug(NAME, "using JavaSignatureTool");
         let (signature, notes) = java_signature(java_stack_trace);
         notes.iter().for_each(|n| state.note(NAME, n));
         state.signature = signature;
@@ -98,11 +112,13 @@ fn signature_generation(
     }
     let java_exception = get(crash_data, "java_exception");
     if truthy(java_exception) {
+        state.debug(NAME, "using JavaExceptionSignatureTool");
         let (signature, notes) = java_exception_signature(java_exception)?;
         notes.iter().for_each(|n| state.note(NAME, n));
         state.signature = signature;
         return Ok(());
     }
+    state.debug(NAME, "using CSignatureTool");
     let crashing = crashing_thread(crash_data);
     let windows = get(crash_data, "os").as_str() == Some("Windows NT");
     let frames = match frame_list(&thread(crash_data, crashing), windows, lists) {
@@ -114,11 +130,12 @@ fn signature_generation(
         }
         Err(e) => return Err(e),
     };
-    let (signature, notes) = c_signature(lists, &frames, crashing);
+    let (signature, notes, debug) = c_signature(lists, &frames, crashing);
     if !frames.is_empty() {
         state.proto_signature = Some(frames.join(" | "));
     }
     notes.iter().for_each(|n| state.note(NAME, n));
+    debug.iter().for_each(|n| state.debug(NAME, n));
     if !signature.is_empty() {
         state.signature = signature;
     }
@@ -132,17 +149,32 @@ pub fn c_signature(
     lists: &SignatureLists,
     frames: &[String],
     crashing: i128,
-) -> (String, Vec<String>) {
+) -> (String, Vec<String>, Vec<String>) {
+    let mut debug = vec![if lists.source == "built-in" {
+        "using included signature lists".to_owned()
+    } else {
+        format!("using signature lists from {}", lists.source)
+    }];
     let start = lists
         .sentinels
         .iter()
         .filter_map(|s| frames.iter().position(|f| f == s))
-        .min()
-        .unwrap_or(0);
-    let source = &frames[start..];
+        .min();
+    if let Some(start) = start {
+        debug.push(format!(
+            "sentinel; starting at \"{}\" index {start}",
+            frames[start]
+        ));
+    }
+    let source = &frames[start.unwrap_or(0)..];
     let mut picked: Vec<&str> = Vec::new();
     for frame in source {
-        if frame.is_empty() || lists.irrelevant.is_match(frame) {
+        if frame.is_empty() {
+            debug.push(format!("empty string; ignoring: \"{frame}\""));
+            continue;
+        }
+        if lists.irrelevant.is_match(frame) {
+            debug.push(format!("irrelevant; ignoring: \"{frame}\""));
             continue;
         }
         let lower = frame.to_lowercase();
@@ -157,19 +189,21 @@ pub fn c_signature(
         }
         picked.push(frame);
         if !lists.prefix.is_match(frame) {
+            debug.push(format!("not a prefix; stop: \"{frame}\""));
             break;
         }
+        debug.push(format!("prefix; continue iterating: \"{frame}\""));
     }
     let signature = picked.join(" | ");
     if !signature.is_empty() {
-        return (signature, Vec::new());
+        return (signature, Vec::new(), debug);
     }
     let note = format!("CSignatureTool: no frame data for crashing thread ({crashing})");
     let signature = match source.first() {
         Some(first) => first.clone(),
         None => "EMPTY: no frame data available".to_owned(),
     };
-    (signature, vec![note])
+    (signature, vec![note], debug)
 }
 
 static JAVA_LINE_NUMBER: LazyLock<Regex> =
