@@ -199,6 +199,12 @@ async fn process_files(
             }
         }
     };
+    // A local dump is received now, as the collector would stamp it, so
+    // the date rules have a submission time to work from.
+    let mut raw = raw;
+    raw.entry("submitted_timestamp").or_insert_with(|| {
+        Value::from(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, false))
+    });
     let mut failed = false;
     for (i, file) in args.inputs.iter().enumerate() {
         let bytes = match std::fs::read(file) {
@@ -218,7 +224,9 @@ async fn process_files(
         let pc = tokio::task::spawn_blocking(move || pool.process(None, &raw, &dumps))
             .await
             .context("a processing task failed")?;
-        failed |= pc.get("success") != Some(&Value::Bool(true));
+        // Every rule runs, so `success` is always true; a dump that
+        // could not be stackwalked is what makes a local analysis fail.
+        failed |= pc.get("mdsw_status_string").and_then(Value::as_str) != Some("OK");
         match args.format.unwrap_or(Format::Text) {
             Format::Json => {
                 serde_json::to_writer(&mut *out, &pc)?;
@@ -269,7 +277,7 @@ async fn process_stored(
         match result {
             Ok(pc) => {
                 let summary = &pc.summary;
-                failed |= !summary.success();
+                failed |= !summary.stackwalked();
                 let signature = summary.signature().unwrap_or("");
                 info!(crash_id = %id, signature, "processed");
                 match args.format.unwrap_or(Format::Text) {

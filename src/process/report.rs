@@ -36,7 +36,7 @@ pub fn write(w: &mut dyn Write, title: &str, pc: &ProcessedCrash) -> io::Result<
         writeln!(w, "System:     {os}")?;
     }
     let status = text(get("mdsw_status_string"));
-    let ok = get("success") == &Value::Bool(true);
+    let ok = status == "OK";
     writeln!(
         w,
         "Status:     {status}{}",
@@ -97,9 +97,13 @@ pub fn write(w: &mut dyn Write, title: &str, pc: &ProcessedCrash) -> io::Result<
             shown += 1;
         }
     }
-    if let Some(missing) = get("missing_symbols").as_array().filter(|m| !m.is_empty()) {
+    // Socorro's `file/version/debugid[/codeid]` entries, `;`-separated.
+    if let Some(missing) = get("missing_symbols").as_str().filter(|m| !m.is_empty()) {
         writeln!(w)?;
-        let names: Vec<String> = missing.iter().map(text).collect();
+        let names: Vec<&str> = missing
+            .split(';')
+            .map(|m| m.split('/').next().unwrap_or(m))
+            .collect();
         writeln!(w, "Modules without symbols: {}", names.join(", "))?;
     }
     let notes = text(get("processor_notes"));

@@ -8,8 +8,9 @@
 //! processed crash at most `process.timeout_secs`; the child runs under an
 //! address-space limit (`process.memory_limit_mb`, `RLIMIT_AS`). A worker
 //! that times out is killed, one that dies (out of memory, or any crash) is
-//! reaped, and either way the crash gets a processed crash with
-//! `success: false` and a note, and the next crash gets a fresh worker.
+//! reaped, and either way the crash gets a processed crash whose
+//! stackwalk failed as minidump-stackwalk's does when it is killed (exit
+//! status -9, a note), and the next crash gets a fresh worker.
 //! Workers are reused between crashes, so each keeps its parsed symbols.
 
 use std::io::{self, BufRead, BufReader, Write};
@@ -345,8 +346,12 @@ impl Summary {
         }
     }
 
-    pub fn success(&self) -> bool {
-        self.success == Some(Value::Bool(true))
+    /// Whether the minidump was stackwalked (`mdsw_status_string` OK).
+    /// Socorro's `success` says only that every rule ran, which it always
+    /// does; a crash whose dump could not be walked is what callers count
+    /// as failed.
+    pub fn stackwalked(&self) -> bool {
+        self.status() == Some("OK")
     }
 
     pub fn signature(&self) -> Option<&str> {

@@ -503,7 +503,7 @@ impl QueueWorker {
             Ok(pc) => {
                 self.healthy();
                 observe(&self.metrics.latency, started.elapsed());
-                let ok = pc.summary.success();
+                let ok = pc.summary.stackwalked();
                 let signature = pc.summary.signature().map(str::to_owned);
                 info!(crash_id = %id, signature = signature.as_deref().unwrap_or(""), "processed");
                 let (h, _) = done(if ok { "processed" } else { "failed" }, Some(id), signature);

@@ -11,6 +11,7 @@ mod migrate;
 mod process;
 mod queue;
 mod reprocess;
+mod rules;
 mod scale;
 mod search;
 mod serve;

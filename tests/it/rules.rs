@@ -1,0 +1,222 @@
+//! The processor rules against Socorro's: every crash of
+//! `testdata/processor/corpus.jsonl` goes through crashkit's rules and
+//! through Socorro's own processor (`../shared/socorro-processor/run.py`,
+//! the reference), both given the same stackwalk of the same minidumps,
+//! and the processed crashes must agree field by field.
+//!
+//! The oracle runs in the Python that `CRASHKIT_TEST_SOCORRO_PYTHON`
+//! names (scripts/test.sh makes a venv with the oracle's requirements);
+//! without it the test is skipped, except in CI where it fails.
+//!
+//! Only what changes from run to run is set aside: the processing times,
+//! the time in the first note, crashkit's own `schema_version`, and the
+//! directory `signature_debug` names for the signature lists (the oracle
+//! reads the same lists from its own copy).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Map, Value};
+
+use crashkit::config::ProcessSettings;
+use crashkit::process::rules::Stackwalk;
+use crashkit::process::Processor;
+use crashkit::storage::Dumps;
+
+use super::repo;
+
+const STACKWALK_VERSION: &str = "minidump-stackwalk replay (socorro-processor run.py)";
+
+fn oracle_dir() -> PathBuf {
+    repo().join("../shared/socorro-processor")
+}
+
+/// The oracle's Python, or `None` (skipped) outside CI.
+fn oracle_python() -> Option<PathBuf> {
+    match std::env::var_os("CRASHKIT_TEST_SOCORRO_PYTHON") {
+        Some(p) => Some(PathBuf::from(p)),
+        None => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but CRASHKIT_TEST_SOCORRO_PYTHON is not (scripts/test.sh sets it)"
+            );
+            eprintln!("skipping: CRASHKIT_TEST_SOCORRO_PYTHON is not set");
+            None
+        }
+    }
+}
+
+/// minidump-processor's own JSON for a dump: the stackwalk both sides get.
+fn stackwalk(path: &Path, runtime: &tokio::runtime::Runtime) -> Value {
+    let bytes = std::fs::read(path).unwrap();
+    let dump = minidump::Minidump::read(bytes.as_slice()).unwrap();
+    let supplier =
+        breakpad_symbols::SimpleSymbolSupplier::new(vec![repo().join("testdata/symbols")]);
+    let symbolizer = breakpad_symbols::Symbolizer::new(supplier);
+    let state = runtime
+        .block_on(minidump_processor::process_minidump_with_options(
+            &dump,
+            &symbolizer,
+            minidump_processor::ProcessorOptions::default(),
+        ))
+        .unwrap();
+    let mut printed = Vec::new();
+    state.print_json(&mut printed, false).unwrap();
+    serde_json::from_slice(&printed).unwrap()
+}
+
+/// A processed crash with what changes from run to run set aside.
+fn comparable(mut pc: Map<String, Value>) -> Map<String, Value> {
+    for key in ["started_datetime", "completed_datetime", "schema_version"] {
+        pc.remove(key);
+    }
+    if let Some(Value::String(notes)) = pc.get_mut("processor_notes") {
+        let rest = notes.split_once('\n').map_or("", |(_, rest)| rest);
+        *notes = format!(">>> Start processing\n{rest}");
+    }
+    if let Some(Value::String(debug)) = pc.get_mut("signature_debug") {
+        *debug = debug
+            .lines()
+            .map(|l| {
+                if l.contains("using signature lists from ") {
+                    "SignatureGenerationRule: using included signature lists"
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    pc
+}
+
+#[test]
+fn differential_against_socorros_processor() {
+    let Some(python) = oracle_python() else {
+        return;
+    };
+    let corpus = std::fs::read_to_string(repo().join("testdata/processor/corpus.jsonl")).unwrap();
+    let items: Vec<Value> = corpus
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+
+    // The stackwalk of every minidump, shared by both sides.
+    let mut walked: BTreeMap<String, Value> = BTreeMap::new();
+    let dir = tempfile::tempdir().unwrap();
+    let batch = dir.path().join("in.jsonl");
+    let mut lines = String::new();
+    for item in &items {
+        let mut json_dumps = Map::new();
+        for (name, path) in item["dumps"].as_object().unwrap() {
+            let path = path.as_str().unwrap();
+            let full = repo().join(path);
+            let is_minidump = name.starts_with("upload_file_minidump");
+            if is_minidump && std::fs::metadata(&full).unwrap().len() > 0 {
+                let json_dump = walked
+                    .entry(path.to_owned())
+                    .or_insert_with(|| stackwalk(&full, &runtime))
+                    .clone();
+                json_dumps.insert(name.clone(), json_dump);
+            }
+        }
+        let dumps: Map<String, Value> = item["dumps"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(repo().join(v.as_str().unwrap()))))
+            .collect();
+        let line = json!({"raw_crash": item["raw_crash"], "dumps": dumps, "json_dumps": json_dumps});
+        lines.push_str(&serde_json::to_string(&line).unwrap());
+        lines.push('\n');
+    }
+    std::fs::write(&batch, lines).unwrap();
+
+    let out = dir.path().join("out.jsonl");
+    let status = Command::new(python)
+        .arg(oracle_dir().join("run.py"))
+        .arg("--batch")
+        .arg(&batch)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("the oracle runs");
+    assert!(status.success(), "the oracle failed on a crash");
+    let expected: Vec<Map<String, Value>> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(expected.len(), items.len());
+
+    let settings = ProcessSettings {
+        siglists: Some(
+            oracle_dir()
+                .join("socorro/signature/siglists")
+                .display()
+                .to_string(),
+        ),
+        ..ProcessSettings::default()
+    };
+    let processor = Processor::from_settings(&settings).unwrap();
+    let (mut fields, mut differences) = (0, Vec::new());
+    for (item, want) in items.iter().zip(expected) {
+        let name = item["name"].as_str().unwrap();
+        let raw = item["raw_crash"].as_object().unwrap().clone();
+        let mut dumps = Dumps::new();
+        let mut walks = BTreeMap::new();
+        for (dump, path) in item["dumps"].as_object().unwrap() {
+            let path = path.as_str().unwrap();
+            dumps.insert(
+                dump.clone(),
+                std::fs::read(repo().join(path)).unwrap().into(),
+            );
+            if let Some(json_dump) = walked.get(path).filter(|_| dump.starts_with("upload_file_minidump")) {
+                let walk = Stackwalk {
+                    json_dump: json_dump.clone(),
+                    written: None,
+                    cut: Vec::new(),
+                    return_code: 0,
+                    log: String::new(),
+                };
+                walks.insert(dump.clone(), walk);
+            }
+        }
+        let got = processor
+            .process_walked(&raw, &dumps, walks, "oracle", STACKWALK_VERSION)
+            .into_map();
+        let (got, want) = (comparable(got), comparable(want));
+        let keys: std::collections::BTreeSet<&String> = got.keys().chain(want.keys()).collect();
+        for key in keys {
+            fields += 1;
+            if got.get(key) != want.get(key) {
+                let show = |v: Option<&Value>| {
+                    v.map_or("(absent)".to_owned(), |v| {
+                        let s = v.to_string();
+                        s.chars().take(300).collect()
+                    })
+                };
+                differences.push(format!(
+                    "{name}: {key}:\n  crashkit: {}\n  socorro:  {}",
+                    show(got.get(key)),
+                    show(want.get(key))
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{} crashes, {fields} field values compared, {} differ",
+        items.len(),
+        differences.len()
+    );
+    assert!(
+        differences.is_empty(),
+        "{} of {fields} field values differ:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+}
