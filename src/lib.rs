@@ -28,6 +28,7 @@ pub mod logging;
 pub mod metrics;
 pub mod migrate;
 pub mod process;
+pub mod processed_crash;
 pub mod queue;
 pub mod retry;
 pub mod search;
@@ -48,7 +49,13 @@ mod architecture {
     /// Layers from the bottom; the edge (`cli`, `cmd`, the binary) may use all.
     const LAYERS: &[&[&str]] = &[
         &[
-            "crash_id", "fsutil", "retry", "metrics", "throttle", "access",
+            "crash_id",
+            "fsutil",
+            "retry",
+            "metrics",
+            "throttle",
+            "access",
+            "processed_crash",
         ],
         &["config"],
         &[

@@ -224,22 +224,28 @@ impl Generator {
         put("crashing_thread", json!(crashing_thread));
         put("crashing_thread_name", json!("MainThread"));
         put("thread_count", json!(self.spec.threads));
-        put("modules_in_stack", json!(modules_in_stack));
+        put("modules_in_stack", json!(modules_in_stack.join(";")));
         put(
             "topmost_filenames",
-            json!([format!(
+            json!(format!(
                 "hg:hg.mozilla.org/mozilla-central:dom/base/Element{rank}.cpp:abc"
-            )]),
+            )),
         );
-        put("missing_symbols", json!([]));
         put("date_processed", json!(date));
         put("submitted_timestamp", json!(date));
         put("started_datetime", json!(date));
         put("completed_datetime", json!(date));
-        put("success", json!(!self.rng.random_ratio(1, 50)));
-        put("mdsw_status_string", json!("OK"));
+        put("success", json!(true));
+        let walked = !self.rng.random_ratio(1, 50);
+        put(
+            "mdsw_status_string",
+            json!(if walked { "OK" } else { "MissingThreadList" }),
+        );
         put("processor_notes", json!("synthetic crash"));
-        put("schema_version", json!(1));
+        put(
+            "schema_version",
+            json!(crate::processed_crash::SCHEMA_VERSION),
+        );
         put(
             "json_dump",
             json!({

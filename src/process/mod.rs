@@ -10,7 +10,6 @@
 //! The processed-crash format is documented in `docs/processed-crash.md`
 //! and versioned by [`SCHEMA_VERSION`].
 
-pub mod fields;
 pub mod guard;
 pub mod json_dump;
 pub mod report;
@@ -34,8 +33,7 @@ use crate::signature::{Generator, ListError};
 use crate::storage::layout::MAIN_DUMP;
 use crate::storage::{Dumps, RawCrash};
 
-/// Version of crashkit's processed-crash format.
-pub const SCHEMA_VERSION: u64 = 2;
+pub use crate::processed_crash::SCHEMA_VERSION;
 
 /// Threads with more frames than this are cut to the first 250 and the last
 /// 249 around a `truncated` marker.

@@ -201,6 +201,13 @@ impl Document {
                         .iter()
                         .filter_map(|v| convert(field.kind, v))
                         .collect(),
+                    // Socorro writes list fields as `;`-separated text and
+                    // indexes each part (its `semicoloned` analyzer).
+                    Some(Value::String(text)) if field.multi => text
+                        .split(';')
+                        .filter(|part| !part.is_empty())
+                        .filter_map(|part| convert(field.kind, &Value::from(part)))
+                        .collect(),
                     Some(v) => convert(field.kind, v).into_iter().collect(),
                 }
             };
@@ -374,6 +381,23 @@ mod tests {
         assert_eq!(json["modules_in_stack"], json!(["a.so/1", "7"]));
         assert_eq!(json["signature"].as_str().unwrap().len(), MAX_VALUE_BYTES);
         assert!(!json.contains_key("cpu_count"));
+    }
+
+    #[test]
+    fn semicolon_lists_are_indexed_part_by_part() {
+        let crash = json!({
+            "uuid": "de1bb258-cbbf-4589-a673-34f800261126",
+            "modules_in_stack": "libxul.so/ABC0;libc.so.6/DEF0",
+            "missing_symbols": "a.dll/1.0/AB;",
+        });
+        let json = Document::from_processed(crash.as_object().unwrap())
+            .unwrap()
+            .to_json();
+        assert_eq!(
+            json["modules_in_stack"],
+            json!(["libxul.so/ABC0", "libc.so.6/DEF0"])
+        );
+        assert_eq!(json["missing_symbols"], json!(["a.dll/1.0/AB"]));
     }
 
     #[test]

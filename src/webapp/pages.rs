@@ -284,8 +284,8 @@ fn report_body(id: &CrashId, raw: &Map<String, Value>, crash: &Map<String, Value
         .get("uptime")
         .and_then(Value::as_i64)
         .map_or_else(String::new, |s| format!("{s} s"));
-    let status = match crash.get("success") {
-        Some(Value::Bool(true)) => get("mdsw_status_string"),
+    let status = match crash.get("mdsw_status_string").and_then(Value::as_str) {
+        Some("OK") => get("mdsw_status_string"),
         _ => format!("failed ({})", get("mdsw_status_string")),
     };
     let fields_list: [(&str, String); 14] = [

@@ -8,10 +8,13 @@
 //! `registers`, and keys the schema does not describe (rust-minidump's
 //! `handles`, `proc_limits`, `thread_id`, …) are dropped. Two parts that
 //! Socorro marks partly protected are withheld whole: `java_exception` and
-//! `telemetry_environment`. crashkit's own derived fields
-//! (`schema_version`, `missing_symbols`, `thread_count`) are public.
+//! `telemetry_environment`. The processed crash's top-level fields are
+//! public exactly when the processor's field table says so
+//! ([`crate::processed_crash`]); crashkit's own `schema_version` is public.
 
 use serde_json::{Map, Value};
+
+use crate::storage::layout::MAIN_DUMP;
 
 /// The public part of a JSON value.
 #[derive(Debug)]
@@ -124,141 +127,18 @@ pub const RAW_CRASH: &[&str] = &[
     "version",
 ];
 
-/// Public top-level fields of a processed crash whose whole value is public.
-pub const PROCESSED_CRASH: &[&str] = &[
-    "abort_message",
-    "accessibility",
-    "accessibility_client",
-    "accessibility_in_proc_client",
-    "adapter_device_id",
-    "adapter_driver_version",
-    "adapter_subsys_id",
-    "adapter_vendor_id",
-    "additional_minidumps",
-    "addons",
-    "addons_checked",
-    "address",
-    "android_board",
-    "android_brand",
-    "android_cpu_abi",
-    "android_cpu_abi2",
-    "android_device",
-    "android_display",
-    "android_fingerprint",
-    "android_hardware",
-    "android_manufacturer",
-    "android_model",
-    "android_version",
-    "app_init_dlls",
-    "app_notes",
-    "application_build_id",
-    "async_shutdown_timeout",
-    "available_page_file",
-    "available_physical_memory",
-    "available_virtual_memory",
-    "background_task_name",
-    "build",
-    "client_crash_date",
-    "co_marshal_interface_failure",
-    "co_unmarshal_interface_result",
-    "completed_datetime",
-    "content_sandbox_capabilities",
-    "content_sandbox_capable",
-    "content_sandbox_enabled",
-    "content_sandbox_level",
-    "cpu_arch",
-    "cpu_count",
-    "cpu_info",
-    "cpu_microcode_version",
-    "crash_id",
-    "crash_report_keys",
-    "crash_time",
-    "crashing_thread",
-    "crashing_thread_name",
-    "date_processed",
-    "distribution_id",
-    "dom_fission_enabled",
-    "dom_ipc_enabled",
-    "em_check_compatibility",
-    "gmp_plugin",
-    "graphics_critical_error",
-    "graphics_startup_test",
-    "has_device_touch_screen",
-    "install_age",
-    "install_time",
-    "ipc_channel_error",
-    "ipc_fatal_error_msg",
-    "ipc_fatal_error_protocol",
-    "ipc_message_name",
-    "ipc_message_size",
-    "ipc_shutdown_state",
-    "ipc_system_error",
-    "is_garbage_collecting",
-    "java_stack_trace",
-    "js_large_allocation_failure",
-    "last_crash",
-    "mac_available_memory_sysctl",
-    "mac_crash_info",
-    "mac_memory_pressure",
-    "mac_memory_pressure_critical_time",
-    "mac_memory_pressure_normal_time",
-    "mac_memory_pressure_sysctl",
-    "mac_memory_pressure_warning_time",
-    "major_version",
-    "mdsw_status_string",
-    "memory_measures",
-    "minidump_sha256_hash",
-    "missing_symbols",
-    "modules_in_stack",
-    "moz_crash_reason",
-    "oom_allocation_size",
-    "os_name",
-    "os_pretty_version",
-    "os_version",
-    "plugin_filename",
-    "plugin_name",
-    "plugin_version",
-    "possible_bit_flips_max_confidence",
-    "process_type",
-    "processor_history",
-    "processor_notes",
-    "product",
-    "productid",
-    "proto_signature",
-    "quota_manager_shutdown_timeout",
-    "reason",
-    "release_channel",
-    "report_type",
-    "safe_mode",
-    "schema_version",
-    "shutdown_progress",
-    "shutdown_reason",
-    "signature",
-    "stackwalk_version",
-    "started_datetime",
-    "startup_crash",
-    "startup_time",
-    "submitted_from",
-    "submitted_timestamp",
-    "success",
-    "system_memory_use_percentage",
-    "thread_count",
-    "throttleable",
-    "topmost_filenames",
-    "total_page_file",
-    "total_physical_memory",
-    "total_virtual_memory",
-    "uptime",
-    "uptime_ts",
-    "useragent_locale",
-    "utility_actors_name",
-    "utility_process_sandboxing_kind",
-    "uuid",
-    "vendor",
-    "version",
-    "windows_error_reporting",
-    "xpcom_spin_event_loop_stack",
-];
+/// Fields the field table marks public whose values are trees with
+/// protected parts (Socorro marks `exception.values[].value` and parts of
+/// the Telemetry environment protected): withheld whole, never cut.
+const WITHHELD: &[&str] = &["java_exception", "telemetry_environment"];
+
+/// Whether a top-level field of a processed crash is public as a whole:
+/// the [field table](crate::processed_crash) says so (crashkit's
+/// `schema_version` included), and it is not a tree with protected parts.
+/// `json_dump` and the additional minidumps are cut by their own trees.
+pub fn is_public_field(key: &str) -> bool {
+    crate::processed_crash::is_public(key) && !WITHHELD.contains(&key) && key != "json_dump"
+}
 
 const FRAME: Allow = Object(&[
     ("file", All),
@@ -445,12 +325,14 @@ pub fn processed_crash(crash: &Map<String, Value>) -> Map<String, Value> {
         .unwrap_or_default();
     let mut out = Map::new();
     for (key, value) in crash {
-        let cleaned = if PROCESSED_CRASH.contains(&key.as_str()) {
-            value.clone()
+        // An additional minidump's entry (`upload_file_minidump_browser`)
+        // holds its stackwalk's log and exit status, which are protected.
+        let cleaned = if key.starts_with(MAIN_DUMP) || additional.contains(&key.as_str()) {
+            clean(value, &ADDITIONAL_DUMP)
         } else if key == "json_dump" {
             clean(value, &JSON_DUMP)
-        } else if additional.contains(&key.as_str()) && key != "upload_file_minidump" {
-            clean(value, &ADDITIONAL_DUMP)
+        } else if is_public_field(key) {
+            value.clone()
         } else {
             continue;
         };
@@ -523,7 +405,7 @@ mod tests {
         // Super Search answers without a token, so what it indexes must be public.
         for field in crate::search::fields::FIELDS {
             assert!(
-                PROCESSED_CRASH.contains(&field.source),
+                is_public_field(field.source),
                 "{} (from {}) is not public",
                 field.name,
                 field.source

@@ -130,7 +130,8 @@ fn differential_against_socorros_processor() {
             .iter()
             .map(|(k, v)| (k.clone(), json!(repo().join(v.as_str().unwrap()))))
             .collect();
-        let line = json!({"raw_crash": item["raw_crash"], "dumps": dumps, "json_dumps": json_dumps});
+        let line =
+            json!({"raw_crash": item["raw_crash"], "dumps": dumps, "json_dumps": json_dumps});
         lines.push_str(&serde_json::to_string(&line).unwrap());
         lines.push('\n');
     }
@@ -175,7 +176,10 @@ fn differential_against_socorros_processor() {
                 dump.clone(),
                 std::fs::read(repo().join(path)).unwrap().into(),
             );
-            if let Some(json_dump) = walked.get(path).filter(|_| dump.starts_with("upload_file_minidump")) {
+            if let Some(json_dump) = walked
+                .get(path)
+                .filter(|_| dump.starts_with("upload_file_minidump"))
+            {
                 let walk = Stackwalk {
                     json_dump: json_dump.clone(),
                     written: None,
@@ -218,5 +222,86 @@ fn differential_against_socorros_processor() {
         "{} of {fields} field values differ:\n{}",
         differences.len(),
         differences.join("\n")
+    );
+}
+
+/// Reads Socorro's processed-crash schema with the oracle's Python: each
+/// field's name, type, nullability, permission, source annotation and
+/// default, in the schema's order, and the type shapes of the two JSON
+/// annotations in the notation of `process::rules::shape`.
+const SCHEMA_FACTS: &str = r#"
+import json, sys, yaml
+s = yaml.safe_load(open(sys.argv[1]))
+letters = {"null": "N", "boolean": "B", "string": "S", "integer": "I", "number": "F",
+           "object": "O", "array": "A"}
+def types(n):
+    t = n["type"]
+    return t if isinstance(t, list) else [t]
+def shape(n):
+    out = "".join(letters[t] for t in types(n))
+    props = n.get("properties") or {}
+    patterns = n.get("pattern_properties") or {}
+    if props or patterns:
+        parts = [f"{k}={shape(v)}" for k, v in props.items()]
+        parts += [f"*={shape(v)}" for v in patterns.values()]
+        out += "{" + ",".join(parts) + "}"
+    if "items" in n:
+        out += "[" + shape(n["items"]) + "]"
+    return out
+fields = []
+for name, p in s["properties"].items():
+    node = s["definitions"][p["$ref"].split("/")[-1]] if "$ref" in p else p
+    ts = types(node)
+    fields.append({"name": name, "kind": [t for t in ts if t != "null"][0],
+                   "nullable": "null" in ts, "public": p.get("permissions") == ["public"],
+                   "annotation": p.get("source_annotation"), "default": p.get("default")})
+shapes = {d: shape(s["definitions"][d]) for d in ("java_exception", "telemetry_environment")}
+print(json.dumps({"fields": fields, "shapes": shapes}))
+"#;
+
+#[test]
+fn the_field_table_is_socorros_schema() {
+    use crashkit::processed_crash::{Default, Permission, FIELDS};
+    let Some(python) = oracle_python() else {
+        return;
+    };
+    let schema = oracle_dir().join("socorro/schemas/processed_crash.schema.yaml");
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(SCHEMA_FACTS)
+        .arg(&schema)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let facts: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = facts["fields"].as_array().unwrap();
+    let got: Vec<Value> = FIELDS
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.name,
+                "kind": f.kind.name(),
+                "nullable": f.nullable,
+                "public": f.permission == Permission::Public,
+                "annotation": f.annotation,
+                "default": f.default.map(|d| match d { Default::False => false }),
+            })
+        })
+        .collect();
+    assert_eq!(got.len(), 166, "Socorro's schema has 166 fields");
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!(g, w, "field table entry differs from Socorro's schema");
+    }
+    assert_eq!(got.len(), want.len());
+    let compact = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    use crashkit::process::rules::shape::{JAVA_EXCEPTION, TELEMETRY_ENVIRONMENT};
+    assert_eq!(compact(JAVA_EXCEPTION), facts["shapes"]["java_exception"]);
+    assert_eq!(
+        compact(TELEMETRY_ENVIRONMENT),
+        facts["shapes"]["telemetry_environment"]
     );
 }

@@ -1,4 +1,4 @@
-//! `CopyFromRawCrashRule`: every field of the [field table](crate::process::fields)
+//! `CopyFromRawCrashRule`: every field of the [field table](crate::processed_crash)
 //! that names a source annotation is copied from it, coerced to the
 //! field's type the way Socorro coerces it:
 //!
@@ -18,7 +18,7 @@ use serde_json::{Number, Value};
 
 use super::shape::{JAVA_EXCEPTION_SHAPE, TELEMETRY_ENVIRONMENT_SHAPE};
 use super::{Crash, Outcome, Raised};
-use crate::process::fields::{self, Default, Kind};
+use crate::processed_crash::{self as fields, Default, Kind};
 use crate::signature::pyval::{self, is_space, to_str};
 
 pub fn copy_from_raw_crash(c: &mut Crash<'_>) -> Outcome {

@@ -16,11 +16,11 @@ use std::sync::LazyLock;
 use serde_json::Value;
 
 /// `java_exception`.
-const JAVA_EXCEPTION: &str = "
+pub const JAVA_EXCEPTION: &str = "
 O{exception=O{values=A[O{stacktrace=O{frames=A[O{filename=SN,function=SN,in_app=BN,lineno=IN,module=SN}],module=S,type=S,value=S}}]}}";
 
 /// `telemetry_environment`.
-const TELEMETRY_ENVIRONMENT: &str = "
+pub const TELEMETRY_ENVIRONMENT: &str = "
 O{addons=O{activeAddons=O{*=O{appDisabled=B,blocklisted=B,description=SN,foreignInstall=IB,
 hasBinaryComponents=B,installDay=IN,isSystem=B,isWebExtension=B,multiprocessCompatible=B,
 name=S,scope=IN,signedState=I,type=S,updateDay=IN,userDisabled=BI,version=SF}},

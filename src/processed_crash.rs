@@ -11,6 +11,11 @@
 //!
 //! crashkit adds one field of its own, [`SCHEMA_VERSION_FIELD`].
 
+/// Version of crashkit's processed-crash format: 2 is Socorro's whole
+/// processed crash (its 50 rules); 1 was crashkit's earlier subset
+/// (`reprocess --ruleset default` brings those to this shape).
+pub const SCHEMA_VERSION: u64 = 2;
+
 /// A field's JSON type (the first non-null type of the schema).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
