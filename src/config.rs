@@ -474,16 +474,8 @@ settings! {
         jobs: Option<u32> = None;
         /// Signature list directory (Socorro's format). Unset: crashkit's built-in lists.
         siglists: Option<String> = None;
-        /// Annotation holding the product name.
-        product_annotation: String = String::from("ProductName");
-        /// Annotation holding the product version.
-        version_annotation: String = String::from("Version");
-        /// Annotation holding the release channel.
-        release_channel_annotation: String = String::from("ReleaseChannel");
-        /// Annotation holding the build id.
-        build_annotation: String = String::from("BuildID");
-        /// Annotation holding the process type (parent, content, gpu, ...).
-        process_type_annotation: String = String::from("ProcessType");
+        /// Crash Stats VersionString API (e.g. https://crash-stats.mozilla.org/api/VersionString/) asked for the real version of Firefox and Thunderbird beta and aurora builds. Unset: "b0" is appended, as Socorro does when the lookup finds nothing.
+        version_string_api: Option<String> = None;
     }
     /// The processing queue between the collector and the workers.
     [queue] QueueSettings {

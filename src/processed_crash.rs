@@ -287,3 +287,92 @@ pub fn get(name: &str) -> Option<&'static Field> {
 pub fn is_public(name: &str) -> bool {
     get(name).is_some_and(|f| f.permission == Permission::Public)
 }
+
+/// What `docs/processed-crash.md` says before and after the field table.
+const DOCS_INTRO: &str = "\
+# The processed crash (schema version {version})
+
+<!-- Generated from src/processed_crash.rs by `crashkit generate-assets`; do not edit. -->
+
+`crashkit process` writes one JSON object per crash: to
+`v1/processed_crash/<crash id>` in storage, and to stdout with
+`--format json` (one object per line). It is Socorro's processed crash,
+field for field: the rules of Socorro's default processing ruleset
+(`socorro/mozilla_rulesets.py`, 50 rules, `src/process/rules/`) run in
+Socorro's order, and a test compares crashkit's output with Socorro's own
+processor on a corpus of crashes (`testdata/processor/`). A field is
+absent when Socorro leaves it out (its annotation was not sent, its rule
+did not apply).
+
+`json_dump` is the stackwalker's output in rust-minidump's
+`minidump-stackwalk --json` schema; stacks of more than 500 frames keep the
+first 250 and the last 249 around a `{\"truncated\": {\"msg\": \"N frames
+truncated\"}}` frame and get `\"truncated\": true` (`TruncateStacksRule`),
+and Linux `proc_limits.limits` are sorted by name so one dump always gives
+the same bytes. Each additional minidump (`upload_file_minidump_*`) gets
+an object of its own under its name with the same stackwalk fields.
+
+Protected fields never leave `crashkit serve` (API, Super Search, pages)
+without the `view_pii` permission. `java_exception` and
+`telemetry_environment` are public in Socorro's schema but hold protected
+parts; crashkit withholds them whole without `view_pii`.
+
+crashkit adds one field, `schema_version` (this document's version).
+Version 1 was crashkit's earlier subset; `crashkit reprocess --ruleset
+default` brings stored crashes to this shape.
+
+| field | type | access | copied from | meaning |
+|---|---|---|---|---|
+";
+
+const DOCS_DIFFERENCES: &str = "
+## Where crashkit differs from Socorro
+
+- `BetaVersionRule` asks a Crash Stats `VersionString` API for the real
+  version of a beta or aurora build only when `process.version_string_api`
+  names one; without it the rule takes Socorro's own fallback (`b0`
+  appended, with Socorro's note).
+- Reprocessing starts from an empty processed crash, not from the previous
+  one: only `processor_history` (the previous run's notes first) is carried
+  over, so no field of an older format lingers.
+- `stackwalk_version` names crashkit and rust-minidump, which stackwalk
+  in-process; `mdsw_return_code` is 0 for a readable minidump, 1 for one
+  that cannot be read, -9 when the stackwalk was killed at its time or
+  memory limit; `mdsw_stderr` holds what crashkit's stackwalk logged.
+- The first processor note names the host as its kernel does.
+- `signature_debug` names the signature lists in use (crashkit's built-in
+  lists, or the `process.siglists` directory).
+- `memory_report_error` (and its note) names the dump `memory_report`
+  where Socorro names a temporary file, and says what went wrong in
+  crashkit's words where Socorro writes a Python exception.
+- An annotation whose number does not fit in 64 bits, which Python would
+  keep, is treated as not a number (the same note as a malformed one).
+";
+
+/// Writes `docs/processed-crash.md`: every field of the table.
+pub fn docs(w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    w.write_all(
+        DOCS_INTRO
+            .replace("{version}", &SCHEMA_VERSION.to_string())
+            .as_bytes(),
+    )?;
+    for field in FIELDS.iter().chain([&SCHEMA_VERSION_FIELD]) {
+        let kind = if field.nullable {
+            format!("{} or null", field.kind.name())
+        } else {
+            field.kind.name().to_owned()
+        };
+        let access = match field.permission {
+            Permission::Public => "public",
+            Permission::Protected => "protected",
+        };
+        let from = field.annotation.map_or(String::new(), |a| format!("`{a}`"));
+        let meaning = field.description.replace('|', "\\|");
+        writeln!(
+            w,
+            "| `{}` | {kind} | {access} | {from} | {meaning} |",
+            field.name
+        )?;
+    }
+    w.write_all(DOCS_DIFFERENCES.as_bytes())
+}

@@ -248,12 +248,22 @@ async fn demo(
         for _ in 0..count {
             let (product, version, channel) = PRODUCTS[n % PRODUCTS.len()];
             n += 1;
+            // Times as Firefox reports them (seconds since the epoch):
+            // the crash now, the process started minutes before, the
+            // install days before, so uptime and install age mean something.
+            let now = chrono::Utc::now().timestamp();
+            let crash_time = now.to_string();
+            let startup_time = (now - 120 - (n as i64 * 97) % 3600).to_string();
+            let install_time = (now - 86_400 * (1 + n as i64 % 60)).to_string();
             let mut annotations = vec![
                 ("ProductName", product),
                 ("Version", version),
                 ("ReleaseChannel", channel),
                 ("BuildID", "20261130120000"),
                 ("ProcessType", if n % 5 == 0 { "content" } else { "parent" }),
+                ("CrashTime", crash_time.as_str()),
+                ("StartupTime", startup_time.as_str()),
+                ("InstallTime", install_time.as_str()),
             ];
             // Some reporters send what only view_pii may read, as Firefox
             // does when the user agrees: `serve` shows it to tokens only.

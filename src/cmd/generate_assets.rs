@@ -1,7 +1,8 @@
 //! `crashkit generate-assets` (hidden): writes the files generated from the
 //! command-line definition: `completions/` for every shell clap_complete
 //! knows, `man/` with one page per subcommand, and
-//! `docs/configuration.md`. The repository commits them; a test fails when
+//! `docs/configuration.md` and `docs/processed-crash.md` (from the
+//! processed crash's field table). The repository commits them; a test fails when
 //! they drift from the CLI.
 
 use std::io::Write;
@@ -39,6 +40,9 @@ pub fn assets() -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
     let mut docs = Vec::new();
     crate::config::docs(&mut docs)?;
     files.push((PathBuf::from("docs/configuration.md"), docs));
+    let mut fields = Vec::new();
+    crate::processed_crash::docs(&mut fields)?;
+    files.push((PathBuf::from("docs/processed-crash.md"), fields));
     Ok(files)
 }
 

@@ -17,6 +17,7 @@ pub mod rules;
 pub mod supervisor;
 pub mod symbolizer;
 pub mod symbols;
+pub mod version_string;
 pub mod worker;
 
 use std::collections::BTreeMap;
@@ -130,6 +131,8 @@ pub struct Processor {
     symbolizer: Arc<Symbolizer>,
     generator: Signer,
     settings: ProcessSettings,
+    /// `process.version_string_api`, for `BetaVersionRule`.
+    version_strings: Option<Arc<version_string::VersionStrings>>,
 }
 
 /// The signature generator: ready, or being built (its lists parsed and
@@ -187,6 +190,9 @@ pub enum SetupError {
     /// The symbol servers' HTTP client could not be built.
     #[error(transparent)]
     SymbolClient(#[from] symbols::ClientError),
+    /// The VersionString API's HTTP client could not be built.
+    #[error("the VersionString API client: {0}")]
+    VersionStringClient(reqwest::Error),
     /// Crashkit's own executable, which runs the workers, cannot be found.
     #[error("finding crashkit's own executable for its workers: {0}")]
     Executable(std::io::Error),
@@ -215,6 +221,24 @@ fn default_cache_dir() -> std::path::PathBuf {
         .unwrap_or_else(std::env::temp_dir)
         .join("crashkit")
         .join("symbols")
+}
+
+/// The `VersionString` lookup the settings name, if any.
+fn version_strings(
+    p: &ProcessSettings,
+) -> Result<Option<Arc<version_string::VersionStrings>>, SetupError> {
+    use std::time::Duration;
+    p.version_string_api
+        .as_deref()
+        .map(|url| {
+            version_string::VersionStrings::new(
+                url,
+                Duration::from_secs(p.symbols_timeout_secs.max(1)),
+            )
+            .map(Arc::new)
+            .map_err(SetupError::VersionStringClient)
+        })
+        .transpose()
 }
 
 /// The symbolizer the settings describe: their symbol directories and
@@ -249,6 +273,7 @@ impl Processor {
             symbolizer: symbolizer(p)?,
             generator: Signer::ready(generator),
             settings: p.clone(),
+            version_strings: version_strings(p)?,
         })
     }
 
@@ -261,6 +286,7 @@ impl Processor {
             symbolizer: symbolizer(p)?,
             generator: Signer::building(siglists),
             settings: p.clone(),
+            version_strings: version_strings(p)?,
         })
     }
 
@@ -273,6 +299,7 @@ impl Processor {
             symbolizer,
             generator: Signer::ready(generator),
             settings: settings.clone(),
+            version_strings: version_strings(settings).ok().flatten(),
         }
     }
 
@@ -286,6 +313,13 @@ impl Processor {
         let ctx = self.context(&host, &version);
         let mut crash = Crash::start(with_uuid(id, raw), dumps, &ctx, Utc::now());
         crash.run("default", rules::BEFORE_STACKWALK);
+        // BetaVersionRule's lookup, made here where waiting is allowed.
+        if let (Some(api), Some((product, channel, build))) = (
+            &self.version_strings,
+            rules::mozilla::beta_lookup(&crash.pc),
+        ) {
+            crash.beta_version = Some(api.lookup(&product, &channel, &build).await);
+        }
         for (name, bytes) in dumps
             .iter()
             .filter(|(n, b)| n.starts_with(MAIN_DUMP) && !b.is_empty())
@@ -359,7 +393,6 @@ impl Processor {
             siglists: self.settings.siglists.as_deref(),
             hostname,
             stackwalk_version,
-            version_strings: None,
         }
     }
 

@@ -266,13 +266,6 @@ pub const REGENERATE_SIGNATURE: &[Rule] = &[rule(
     stack::signature_generator,
 )];
 
-/// Socorro's real version of a beta or aurora build (the `VersionString`
-/// lookup of `BetaVersionRule`).
-pub trait VersionStrings: Send + Sync {
-    /// The version of `product`'s build `build_id` on `channel`, if known.
-    fn version_string(&self, product: &str, channel: &str, build_id: &str) -> Option<String>;
-}
-
 /// What the rules need besides the crash.
 pub struct Context<'a> {
     pub generator: &'a Generator,
@@ -283,7 +276,6 @@ pub struct Context<'a> {
     pub hostname: &'a str,
     /// What `stackwalk_version` says.
     pub stackwalk_version: &'a str,
-    pub version_strings: Option<&'a dyn VersionStrings>,
 }
 
 /// How one dump was stackwalked, as `MinidumpStackwalkRule` reads it.
@@ -315,6 +307,9 @@ pub struct Crash<'a> {
     /// `json_dump`s written as JSON, by their path (`json_dump`,
     /// `upload_file_minidump_browser.json_dump`).
     pub written: BTreeMap<String, Vec<u8>>,
+    /// What the `VersionString` API said about this crash's beta build,
+    /// asked before the rules that need it run ([`mozilla::beta_lookup`]).
+    pub beta_version: Option<crate::process::version_string::Answer>,
     /// The stacks the writer cut in each written `json_dump`.
     pub cuts: BTreeMap<String, Vec<(String, usize, usize)>>,
     pub ctx: &'a Context<'a>,
@@ -348,6 +343,7 @@ impl<'a> Crash<'a> {
             walks: BTreeMap::new(),
             written: BTreeMap::new(),
             cuts: BTreeMap::new(),
+            beta_version: None,
             ctx,
         }
     }

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::{as_str, date_to_string, py_json_dumps, Crash, Outcome};
+use crate::process::version_string::Answer;
 use crate::signature::pyval::{self, repr, strip, to_str, truthy};
 
 /// `ConvertModuleSignatureInfoRule`: a `ModuleSignatureInfo` sent as a
@@ -515,9 +516,35 @@ pub fn distribution_id(c: &mut Crash<'_>) -> Outcome {
     Ok(())
 }
 
+/// What `BetaVersionRule` would ask the `VersionString` API about this
+/// crash, as (product, channel, build id): Firefox and Thunderbird on the
+/// beta and aurora channels, with a build id (an aurora Firefox after
+/// 2017-06 is asked about as DevEdition).
+pub fn beta_lookup(pc: &Map<String, Value>) -> Option<(String, String, String)> {
+    let product = pc.get("product")?.as_str()?;
+    let channel = pc.get("release_channel")?.as_str()?.to_lowercase();
+    if !matches!(product, "Firefox" | "Thunderbird")
+        || !matches!(channel.as_str(), "beta" | "aurora")
+    {
+        return None;
+    }
+    let build = strip(pc.get("build")?.as_str()?);
+    if build.is_empty() {
+        return None;
+    }
+    let product = if product == "Firefox" && channel == "aurora" && build > "20170601" {
+        "DevEdition"
+    } else {
+        product
+    };
+    Some((product.to_owned(), channel, build.to_owned()))
+}
+
 /// `BetaVersionRule`: Firefox and Thunderbird beta and aurora crashes get
-/// their real version from a `VersionString` lookup, or `b0` appended
-/// with a note when none is known.
+/// their real version from the `VersionString` lookup made for the crash,
+/// or `b0` appended with Socorro's note when there is none (no API
+/// configured, or the build is unknown). An API that kept failing fails
+/// the rule, as Socorro's does, leaving the version as sent.
 pub fn beta_version(c: &mut Crash<'_>) -> Outcome {
     let product = c.pc.get("product").cloned().unwrap_or(Value::from(""));
     let channel = match c.pc.get("release_channel") {
@@ -528,26 +555,17 @@ pub fn beta_version(c: &mut Crash<'_>) -> Outcome {
     if !supported || !(channel == "beta" || channel == "aurora") {
         return Ok(());
     }
-    let build = match c.pc.get("build") {
-        None => String::new(),
-        Some(v) => strip(as_str(v)?).to_owned(),
-    };
-    let product = to_str(&product);
-    if !build.is_empty() {
-        let lookup_product =
-            if product == "Firefox" && channel == "aurora" && build.as_str() > "20170601" {
-                "DevEdition"
-            } else {
-                product.as_str()
-            };
-        if let Some(version) = c
-            .ctx
-            .version_strings
-            .and_then(|v| v.version_string(lookup_product, &channel, &build))
-            .filter(|v| !v.is_empty())
-        {
-            c.pc.insert("version".into(), Value::from(version));
-            return Ok(());
+    if let Some(build) = c.pc.get("build") {
+        as_str(build)?;
+    }
+    if beta_lookup(&c.pc).is_some() {
+        match c.beta_version.clone() {
+            Some(Answer::Found(version)) => {
+                c.pc.insert("version".into(), Value::from(version));
+                return Ok(());
+            }
+            Some(Answer::Failed) => return Err("ConnectionError"),
+            Some(Answer::Unknown) | None => {}
         }
     }
     match c.pc.get("version") {
