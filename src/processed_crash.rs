@@ -340,6 +340,10 @@ const DOCS_DIFFERENCES: &str = "
   that cannot be read, -9 when the stackwalk was killed at its time or
   memory limit; `mdsw_stderr` holds what crashkit's stackwalk logged.
 - The first processor note names the host as its kernel does.
+- When a minidump's handle stream claims more handles than it could hold,
+  crashkit blanks that stream before walking the dump (rust-minidump would
+  try to reserve memory for every claimed handle) and says so in a note
+  of its own.
 - `signature_debug` names the signature lists in use (crashkit's built-in
   lists, or the `process.siglists` directory).
 - `memory_report_error` (and its note) names the dump `memory_report`

@@ -215,12 +215,22 @@ async fn process_files(
                 continue;
             }
         };
+        // The collector's record of the dump, as it would have written it.
+        let mut raw = raw.clone();
+        if !raw.contains_key("metadata") {
+            use sha2::Digest;
+            let sha = hex::encode(sha2::Sha256::digest(&bytes));
+            raw.insert(
+                "metadata".into(),
+                serde_json::json!({"dump_checksums": {crate::storage::layout::MAIN_DUMP: sha}}),
+            );
+        }
         let mut dumps = Dumps::new();
         dumps.insert(
             crate::storage::layout::MAIN_DUMP.to_owned(),
             Bytes::from(bytes),
         );
-        let (pool, raw) = (pool.clone(), raw.clone());
+        let pool = pool.clone();
         let pc = tokio::task::spawn_blocking(move || pool.process(None, &raw, &dumps))
             .await
             .context("a processing task failed")?;

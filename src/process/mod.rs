@@ -380,6 +380,7 @@ impl Processor {
                     cut: Vec::new(),
                     return_code,
                     log: format!("ERROR {status} - {note}\n"),
+                    notes: Vec::new(),
                 },
             );
         }
@@ -426,10 +427,8 @@ impl Processor {
     async fn walk(&self, bytes: &[u8], raw: &RawCrash) -> Stackwalk {
         let (bytes, notes) = guard::check(bytes);
         let mut walk = self.walk_checked(&bytes, raw).await;
-        // What the guard did is part of the stackwalker's log.
-        for note in notes {
-            walk.log.push_str(&format!("WARN {note}\n"));
-        }
+        // What the guard did is crashkit's own processor note.
+        walk.notes = notes;
         walk
     }
 
@@ -440,6 +439,7 @@ impl Processor {
             cut: Vec::new(),
             return_code: 1,
             log: format!("ERROR {name} - {what}: {e}\n"),
+            notes: Vec::new(),
         };
         let dump = match minidump::Minidump::read(bytes) {
             Ok(dump) => dump,
@@ -469,6 +469,7 @@ impl Processor {
                 cut: written.cuts,
                 return_code: 0,
                 log: String::new(),
+                notes: Vec::new(),
             },
             Err(e) => failed("JSON", "Error writing output", &e),
         }

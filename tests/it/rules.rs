@@ -186,6 +186,7 @@ fn differential_against_socorros_processor() {
                     cut: Vec::new(),
                     return_code: 0,
                     log: String::new(),
+                    notes: Vec::new(),
                 };
                 walks.insert(dump.clone(), walk);
             }

@@ -70,7 +70,11 @@ pub fn minidump_stackwalk(c: &mut Crash<'_>) -> Outcome {
                 cut: Vec::new(),
                 return_code: 1,
                 log: "ERROR NoStackwalk - the dump was not stackwalked\n".into(),
+                notes: Vec::new(),
             });
+            for note in &walk.notes {
+                c.note(note.clone());
+            }
             let log = tail_of_log(&walk.log);
             let json_dump = if walk.return_code == 0 && walk.json_dump.is_object() {
                 walk.json_dump

@@ -294,6 +294,9 @@ pub struct Stackwalk {
     pub return_code: i64,
     /// What the stackwalker logged.
     pub log: String,
+    /// What crashkit did to the dump before walking it (a hostile stream
+    /// blanked, [`crate::process::guard`]), as processor notes.
+    pub notes: Vec<String>,
 }
 
 /// One crash going through the rules.
