@@ -233,7 +233,7 @@ fn json_has_socorros_fields() {
     assert_eq!(pc["schema_version"], 2);
     assert_eq!(pc["process_type"], "parent");
     assert_eq!(pc["report_type"], "crash");
-    assert_eq!(pc["os_pretty_version"].as_str().unwrap().is_empty(), false);
+    assert!(!pc["os_pretty_version"].as_str().unwrap().is_empty());
     assert_eq!(pc["minidump_sha256_hash"].as_str().unwrap().len(), 64);
     // Socorro's shapes: `;`-joined strings, one top-most file.
     assert!(pc["modules_in_stack"]
