@@ -6,9 +6,8 @@
 //! list does not know (a new one, a client's own) is protected by default.
 //! Within `json_dump` the list follows the schema's tree: frames lose their
 //! `registers`, and keys the schema does not describe (rust-minidump's
-//! `handles`, `proc_limits`, `thread_id`, …) are dropped. Two parts that
-//! Socorro marks partly protected are withheld whole: `java_exception` and
-//! `telemetry_environment`. The processed crash's top-level fields are
+//! `handles`, `proc_limits`, `thread_id`, …) are dropped; `java_exception`
+//! loses each exception's message, which Socorro marks protected. The processed crash's top-level fields are
 //! public exactly when the processor's field table says so
 //! ([`crate::processed_crash`]); crashkit's own `schema_version` is public.
 
@@ -128,16 +127,29 @@ pub const RAW_CRASH: &[&str] = &[
 ];
 
 /// Fields the field table marks public whose values are trees with
-/// protected parts (Socorro marks `exception.values[].value` and parts of
-/// the Telemetry environment protected): withheld whole, never cut.
-const WITHHELD: &[&str] = &["java_exception", "telemetry_environment"];
+/// protected parts, cut by their own trees below.
+const TREES: &[&str] = &["json_dump", "java_exception"];
+
+/// The public part of `java_exception`: everything but each exception's
+/// `value` (its message, which Socorro marks protected).
+const JAVA_EXCEPTION: Allow = Object(&[(
+    "exception",
+    Object(&[(
+        "values",
+        List(&Object(&[(
+            "stacktrace",
+            Object(&[("frames", All), ("module", All), ("type", All)]),
+        )])),
+    )]),
+)]);
 
 /// Whether a top-level field of a processed crash is public as a whole:
 /// the [field table](crate::processed_crash) says so (crashkit's
 /// `schema_version` included), and it is not a tree with protected parts.
-/// `json_dump` and the additional minidumps are cut by their own trees.
+/// `json_dump`, `java_exception` and the additional minidumps are cut by
+/// their own trees.
 pub fn is_public_field(key: &str) -> bool {
-    crate::processed_crash::is_public(key) && !WITHHELD.contains(&key) && key != "json_dump"
+    crate::processed_crash::is_public(key) && !TREES.contains(&key)
 }
 
 const FRAME: Allow = Object(&[
@@ -331,6 +343,8 @@ pub fn processed_crash(crash: &Map<String, Value>) -> Map<String, Value> {
             clean(value, &ADDITIONAL_DUMP)
         } else if key == "json_dump" {
             clean(value, &JSON_DUMP)
+        } else if key == "java_exception" {
+            clean(value, &JAVA_EXCEPTION)
         } else if is_public_field(key) {
             value.clone()
         } else {

@@ -54,6 +54,7 @@ impl Site {
                 quoted.join(", ")
             ));
         }
+        add_crash_with_every_protected_field(&dir);
         let config_file = tmp.path().join("serve.toml");
         std::fs::write(&config_file, config).unwrap();
         let mut child = crashkit(tmp.path())
@@ -213,6 +214,155 @@ fn keys(value: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
+/// The crash [`add_crash_with_every_protected_field`] stores.
+const PROTECTED_CRASH: &str = "5ec7e75e-0000-4000-8000-000000000000";
+
+/// Stores, processes and indexes a crash whose processed crash holds
+/// every protected field a crash can carry, each protected value marked
+/// `SECRET` (Socorro's rules copy and derive them, so the marks travel).
+fn add_crash_with_every_protected_field(dir: &Path) -> String {
+    use std::io::Write;
+    let today = chrono::Utc::now();
+    let id = format!("{}0{}", &PROTECTED_CRASH[..29], today.format("%y%m%d"));
+    let storage = dir.join("crashdata");
+    let memory_report = serde_json::json!({
+        "version": 1, "hasMozMallocUsableSize": true,
+        "reports": [{"process": "SECRET-process (pid 1)", "path": "resident", "kind": 2, "units": 0, "amount": 1}]
+    });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(memory_report.to_string().as_bytes()).unwrap();
+    let raw = serde_json::json!({
+        "uuid": id,
+        "submitted_timestamp": today.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+        "version": 2,
+        "metadata": {"user_agent": "SECRET-user-agent", "payload": "multipart", "collector_notes": [],
+                     "dump_checksums": {}, "payload_compressed": "0", "payload_size": 1, "throttle_rule": "x"},
+        "ProductName": "Protected", "Version": "1.0", "ReleaseChannel": "release", "BuildID": "20261201000000",
+        "URL": "https://SECRET-url.example/", "Comments": "SECRET-comment",
+        "DumperError": "SECRET-dumper", "GleanClientId": "SECRET-glean", "GMPLibraryPath": "SECRET-gmp",
+        "RemoteType": "SECRET-remote", "SubmittedFromInfobar": "1",
+        "JavaStackTrace": "java.lang.Error: SECRET-java-message\n\tat a.B.c(B.java:1)",
+        "MozCrashReason": "byte index SECRET-moz-reason",
+        "PHCKind": "SECRET-phc-kind", "PHCBaseAddress": "4096", "PHCUsableSize": "8",
+        "PHCAllocStack": "SECRET-alloc", "PHCFreeStack": "SECRET-free",
+        "Breadcrumbs": serde_json::json!([{"message": "SECRET-crumb", "category": "c"}]).to_string(),
+        "JavaException": serde_json::json!({"exception": {"values": [{"stacktrace": {
+            "frames": [], "module": "m", "type": "T", "value": "SECRET-java-exception"}}]}}).to_string(),
+        "TelemetryEnvironment": serde_json::json!({"profile": {"creationDate": 1},
+            "settings": {"defaultSearchEngine": "public-search-engine"}}).to_string(),
+    });
+    let day = format!("20{}", &id[30..]);
+    let write = |key: String, bytes: &[u8]| {
+        let path = storage.join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    write(
+        format!("v1/dump_names/{id}"),
+        br#"["memory_report","upload_file_minidump"]"#,
+    );
+    let dump = std::fs::read(crate::repo().join("testdata/minidumps/null-write.dmp")).unwrap();
+    write(format!("v1/dump/{id}"), &dump);
+    write(format!("v1/memory_report/{id}"), &gz.finish().unwrap());
+    write(
+        format!("v1/raw_crash/{day}/{id}"),
+        raw.to_string().as_bytes(),
+    );
+    let out = run(crashkit(dir)
+        .args(["process", "--storage"])
+        .arg(&storage)
+        .args(["--jobs", "1", &id]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(crashkit(dir)
+        .args(["index", "--index"])
+        .arg(dir.join("index"))
+        .arg("--storage")
+        .arg(&storage)
+        .arg(&id));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    id
+}
+
+#[test]
+fn no_protected_field_of_the_processed_crash_leaves_without_view_pii() {
+    use crashkit::processed_crash::{Permission, FIELDS};
+    let site = Site::start();
+    let id = site
+        .crash_ids()
+        .into_iter()
+        .find(|i| i.starts_with(&PROTECTED_CRASH[..29]))
+        .unwrap();
+    let stored = site.processed_crash(&id);
+    let protected: Vec<&str> = FIELDS
+        .iter()
+        .filter(|f| f.permission == Permission::Protected)
+        .map(|f| f.name)
+        .collect();
+    // The crash carries the protected fields a crash with a minidump and
+    // a memory report can have (a Mac's boot arguments, a guard-page
+    // access and a memory report that failed to read are not among them).
+    let carried: Vec<&str> = protected
+        .iter()
+        .copied()
+        .filter(|f| stored.get(*f).is_some())
+        .collect();
+    let absent: Vec<&str> = protected
+        .iter()
+        .copied()
+        .filter(|f| !carried.contains(f))
+        .collect();
+    assert_eq!(
+        absent,
+        [
+            "has_guard_page_access",
+            "mac_boot_args",
+            "memory_report_error"
+        ],
+        "protected fields the test crash does not carry"
+    );
+    let signature = stored["signature"].as_str().unwrap().to_owned();
+    let quoted: String = form_urlencoded::byte_serialize(signature.as_bytes()).collect();
+    let mut columns = String::new();
+    for field in crashkit::search::fields::FIELDS {
+        columns.push_str(&format!("&_columns={}", field.name));
+    }
+    let paths = [
+        format!("/api/ProcessedCrash/?crash_id={id}"),
+        format!("/api/RawCrash/?crash_id={id}&format=meta"),
+        format!("/api/SuperSearch/?product=Protected{columns}&_facets=signature"),
+        "/api/SuperSearch/?product=Protected&_facets=url&_facets=user_comments".to_owned(),
+        format!("/report/index/{id}"),
+        "/search/?product=Protected".to_owned(),
+        format!("/search/csv?product=Protected{columns}"),
+        format!("/signature/?signature={quoted}"),
+        "/topcrashers/?product=Protected".to_owned(),
+        "/".to_owned(),
+    ];
+    for caller in [None, Some("dumps"), Some("reprocess")] {
+        let who = caller.unwrap_or("no token");
+        for path in &paths {
+            let (status, body) = site.get(path, caller);
+            assert!(status == 200 || status == 400, "{who} {path}: {status}");
+            let text = String::from_utf8_lossy(&body);
+            if let Some(at) = text.find("SECRET") {
+                let around: String = text[at.saturating_sub(120)..].chars().take(200).collect();
+                panic!("{who} {path}: a protected value: …{around}…");
+            }
+        }
+        let (_, body) = site.get(&paths[0], caller);
+        let processed = json(&body);
+        for field in &protected {
+            assert!(processed.get(*field).is_none(), "{who}: {field} served");
+        }
+    }
+    // With view_pii the processed crash comes whole, protected fields included.
+    let (_, body) = site.get(&paths[0], Some("pii"));
+    let processed = json(&body);
+    for field in &carried {
+        assert_eq!(processed[*field], stored[*field], "view_pii: {field}");
+    }
+}
+
 #[test]
 fn without_a_token_no_protected_field_or_dump_leaves_the_server() {
     let site = Site::start();
@@ -239,7 +389,7 @@ fn without_a_token_no_protected_field_or_dump_leaves_the_server() {
         );
         assert_eq!(status, 200, "{who}");
         assert_eq!(leaks(&body), None, "{who}");
-        assert_eq!(json(&body)["total"], 42, "{who}");
+        assert_eq!(json(&body)["total"], 43, "{who}");
 
         // Annotations: all of them with view_pii, the public ones otherwise.
         let (status, body) = site.get(&format!("/api/RawCrash/?crash_id={id}&format=meta"), caller);
