@@ -340,6 +340,9 @@ const DOCS_DIFFERENCES: &str = "
   that cannot be read, -9 when the stackwalk was killed at its time or
   memory limit; `mdsw_stderr` holds what crashkit's stackwalk logged.
 - The first processor note names the host as its kernel does.
+- A crash whose id date and `submitted_timestamp` disagree (a replayed
+  crash, a skewed clock) gets a last note saying so; the id's date is
+  the one partition key.
 - When a minidump's handle stream claims more handles than it could hold,
   crashkit blanks that stream before walking the dump (rust-minidump would
   try to reserve memory for every claimed handle) and says so in a note

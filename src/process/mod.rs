@@ -328,6 +328,9 @@ impl Processor {
             crash.walks.insert(name.clone(), walk);
         }
         crash.run("default", rules::FROM_STACKWALK);
+        if let Some(note) = partition_note(raw) {
+            crash.note(note);
+        }
         finish(crash)
     }
 
@@ -347,6 +350,9 @@ impl Processor {
         crash.run("default", rules::BEFORE_STACKWALK);
         crash.walks = walks;
         crash.run("default", rules::FROM_STACKWALK);
+        if let Some(note) = partition_note(raw) {
+            crash.note(note);
+        }
         finish(crash)
     }
 
@@ -385,6 +391,9 @@ impl Processor {
             );
         }
         crash.run("default", rules::FROM_STACKWALK);
+        if let Some(note) = partition_note(raw) {
+            crash.note(note);
+        }
         finish(crash)
     }
 
@@ -504,6 +513,22 @@ fn with_uuid(id: Option<&CrashId>, raw: &RawCrash) -> RawCrash {
     raw
 }
 
+/// crashkit's own note (SPEC 2.1, not Socorro's) when a crash's id date
+/// and its `submitted_timestamp` disagree (a replayed crash, a skewed
+/// clock): the id's date partitions it; nothing else changes.
+fn partition_note(raw: &RawCrash) -> Option<String> {
+    let id = CrashId::parse(raw.get("uuid")?.as_str()?).ok()?;
+    let submitted = raw.get("submitted_timestamp")?.as_str()?;
+    let at = chrono::DateTime::parse_from_rfc3339(submitted).ok()?;
+    let day = at.with_timezone(&Utc).format("%Y%m%d").to_string();
+    (day != id.date_key()).then(|| {
+        format!(
+            "crash id date {} differs from submitted_timestamp {submitted}; the crash id's date is used for partitioning",
+            id.date_key()
+        )
+    })
+}
+
 /// This machine's name, for the first processor note.
 fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -584,5 +609,25 @@ impl PreviousRun {
     /// notes, then its history).
     pub fn history(self) -> Vec<Value> {
         rules::history(self.processor_history, &self.processor_notes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_clock_disagreement_is_a_note_only() {
+        let raw = |submitted: &str| -> super::RawCrash {
+            serde_json::from_value(serde_json::json!({
+                "uuid": "de1bb258-cbbf-4589-a673-34f800261126",
+                "submitted_timestamp": submitted,
+            }))
+            .unwrap()
+        };
+        let note = super::partition_note(&raw("2026-11-28T01:02:03.000000+00:00")).unwrap();
+        assert!(note.contains("differs from submitted_timestamp"), "{note}");
+        assert_eq!(
+            super::partition_note(&raw("2026-11-26T23:59:59.000000+00:00")),
+            None
+        );
     }
 }

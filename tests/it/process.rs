@@ -939,3 +939,81 @@ fn a_dump_claiming_a_billion_handles_is_processed_without_its_handle_stream() {
     assert_eq!(lines[1]["success"], true);
     assert_eq!(lines[1]["signature"], "crashhelper::crash_null_write");
 }
+
+/// The raw crash reaches the stackwalker as minidump-stackwalk's
+/// `--evil-json` does: module signers fill `cert_subject`.
+#[test]
+fn module_signature_info_fills_cert_subject() {
+    let tmp = tempfile::tempdir().unwrap();
+    let annotations = tmp.path().join("extra.json");
+    std::fs::write(
+        &annotations,
+        r#"{"ModuleSignatureInfo": {"Crashkit Test Signer": ["libc.so.6"]}}"#,
+    )
+    .unwrap();
+    let out = process(
+        tmp.path(),
+        &[
+            &dump("null-write.dmp"),
+            "--annotations",
+            annotations.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let pc = json_of(&out);
+    let modules = pc["json_dump"]["modules"].as_array().unwrap();
+    let subject = |name: &str| {
+        modules
+            .iter()
+            .find(|m| m["filename"] == name)
+            .map(|m| m["cert_subject"].clone())
+    };
+    assert_eq!(
+        subject("libc.so.6"),
+        Some(Value::from("Crashkit Test Signer"))
+    );
+    assert_eq!(subject("crashhelper"), Some(Value::Null));
+}
+
+/// `--ruleset default` brings a processed crash of crashkit's earlier
+/// format (schema version 1: lists where Socorro writes strings, its own
+/// history objects) to Socorro's shape; the old run's notes go first in
+/// `processor_history`, and nothing of the old format lingers.
+#[test]
+fn reprocessing_brings_an_old_processed_crash_to_the_new_shape() {
+    let tmp = tempfile::tempdir().unwrap();
+    let storage = tmp.path().join("crashdata");
+    let id = "c0ffee00-1111-4222-8333-444444261126";
+    let bytes = std::fs::read(dump("null-write.dmp")).unwrap();
+    store_crash(&storage, id, &[("upload_file_minidump", &bytes)]);
+    let old = serde_json::json!({
+        "uuid": id, "schema_version": 1, "process_type": "main",
+        "modules_in_stack": ["crashhelper/F4E8958ACBB65B9A150032090FD4427A0"],
+        "topmost_filenames": ["main.rs"], "crashkit_only_field": 1,
+        "processor_notes": "old notes",
+        "processor_history": [{"completed_datetime": "2026-11-20T00:00:00+00:00", "processor_notes": "older", "signature": "x"}],
+    });
+    std::fs::create_dir_all(storage.join("v1/processed_crash")).unwrap();
+    std::fs::write(
+        storage.join(format!("v1/processed_crash/{id}")),
+        old.to_string(),
+    )
+    .unwrap();
+    let out = run(crashkit(tmp.path())
+        .args(["process", "--storage"])
+        .arg(&storage)
+        .args(["--ruleset", "default", "--symbols-path", &symbols(), id]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let new: Value = serde_json::from_slice(
+        &std::fs::read(storage.join(format!("v1/processed_crash/{id}"))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(new["schema_version"], 2);
+    assert_eq!(new["process_type"], "parent");
+    assert!(new["modules_in_stack"].is_string());
+    assert!(new["topmost_filenames"].is_string());
+    assert!(new.get("crashkit_only_field").is_none());
+    assert_eq!(new["processor_history"][0], "old notes");
+    assert_eq!(new["processor_history"][1]["processor_notes"], "older");
+}

@@ -306,3 +306,70 @@ fn the_field_table_is_socorros_schema() {
         facts["shapes"]["telemetry_environment"]
     );
 }
+
+/// crashkit writes `json_dump` once, from the stackwalk, and its rules
+/// read a skeleton of it; given the stackwalker's whole JSON instead (as
+/// Socorro's rules are), they must make the same processed crash. Every
+/// corpus crash with a minidump, both ways.
+#[test]
+fn the_written_json_dump_and_the_whole_one_make_the_same_crash() {
+    let corpus = std::fs::read_to_string(repo().join("testdata/processor/corpus.jsonl")).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let settings = ProcessSettings {
+        symbols_paths: vec![repo().join("testdata/symbols").display().to_string()],
+        ..ProcessSettings::default()
+    };
+    let processor = Processor::from_settings(&settings).unwrap();
+    let version = crashkit::process::stackwalk_version();
+    let mut compared = 0;
+    for line in corpus.lines() {
+        let item: Value = serde_json::from_str(line).unwrap();
+        let name = item["name"].as_str().unwrap();
+        let raw = item["raw_crash"].as_object().unwrap().clone();
+        let mut dumps = Dumps::new();
+        let mut walks = BTreeMap::new();
+        for (dump, path) in item["dumps"].as_object().unwrap() {
+            let full = repo().join(path.as_str().unwrap());
+            dumps.insert(dump.clone(), std::fs::read(&full).unwrap().into());
+            if dump.starts_with("upload_file_minidump") && dumps[dump].len() > 0 {
+                let walk = Stackwalk {
+                    json_dump: stackwalk(&full, &runtime),
+                    written: None,
+                    cut: Vec::new(),
+                    return_code: 0,
+                    log: String::new(),
+                    notes: Vec::new(),
+                };
+                walks.insert(dump.clone(), walk);
+            }
+        }
+        if walks.is_empty() {
+            continue;
+        }
+        let written = runtime
+            .block_on(processor.process(None, &raw, &dumps))
+            .into_map();
+        let whole = processor
+            .process_walked(&raw, &dumps, walks, "host", &version)
+            .into_map();
+        let (mut written, mut whole) = (comparable(written), comparable(whole));
+        // The writer sorts Linux process limits, which the stackwalker
+        // lists in hash order; the stackwalks themselves are compared by
+        // the json_dump unit test.
+        for pc in [&mut written, &mut whole] {
+            pc.remove("json_dump");
+            for (key, value) in pc.iter_mut() {
+                if key.starts_with("upload_file_minidump") {
+                    if let Some(entry) = value.as_object_mut() {
+                        entry.remove("json_dump");
+                    }
+                }
+            }
+        }
+        assert_eq!(written, whole, "{name}");
+        compared += 1;
+    }
+    assert!(compared >= 25, "{compared} crashes compared");
+}

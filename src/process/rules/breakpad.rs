@@ -432,7 +432,7 @@ pub fn soft_errors(c: &mut Crash<'_>) -> Outcome {
     let Some(errors) = c.pc.get("json_dump").and_then(|j| j.get("soft_errors")) else {
         return Ok(());
     };
-    let text: String = py_json_dumps(errors, false).chars().take(4096).collect();
+    let text: String = py_json_dumps(errors).chars().take(4096).collect();
     c.pc.insert("soft_errors".into(), Value::from(text));
     Ok(())
 }

@@ -397,11 +397,6 @@ impl<'a> Crash<'a> {
         }
         crate::signature::pyval::glom(json_dump, path)
     }
-
-    /// A raw crash annotation.
-    pub fn annotation(&self, key: &str) -> Option<&Value> {
-        self.raw.get(key)
-    }
 }
 
 /// The `processor_history` of a new run: the previous run's history with
@@ -433,8 +428,10 @@ pub fn python_datetime(t: DateTime<Utc>) -> String {
 }
 
 /// Python's `json.dumps(value)`: `, ` and `: ` separators, non-ASCII
-/// escaped, keys in their order (sorted, as crashkit's maps keep them).
-pub fn py_json_dumps(value: &Value, _sort_keys: bool) -> String {
+/// escaped, keys sorted (crashkit's maps keep them sorted, and the JSON
+/// Socorro reads was written sorted, so its order is the same; with
+/// `sort_keys=True` it is so by definition).
+pub fn py_json_dumps(value: &Value) -> String {
     fn write(value: &Value, out: &mut String) {
         match value {
             Value::String(s) => {

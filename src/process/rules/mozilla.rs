@@ -13,7 +13,7 @@ use crate::signature::pyval::{self, repr, strip, to_str, truthy};
 /// JSON object turned into JSON text, as the stackwalker reads it.
 pub fn convert_module_signature_info(c: &mut Crash<'_>) -> Outcome {
     if let Some(info) = c.raw.get("ModuleSignatureInfo").filter(|v| !v.is_string()) {
-        let text = py_json_dumps(info, false);
+        let text = py_json_dumps(info);
         c.raw
             .insert("ModuleSignatureInfo".into(), Value::from(text));
     }
@@ -448,10 +448,7 @@ pub fn mac_crash_info(c: &mut Crash<'_>) -> Outcome {
         .cloned()
         .unwrap_or(Value::from(0));
     if records.as_f64().ok_or("TypeError")? > 0.0 {
-        c.pc.insert(
-            "mac_crash_info".into(),
-            Value::from(py_json_dumps(&info, true)),
-        );
+        c.pc.insert("mac_crash_info".into(), Value::from(py_json_dumps(&info)));
     }
     Ok(())
 }
