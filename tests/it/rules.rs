@@ -333,7 +333,7 @@ fn the_written_json_dump_and_the_whole_one_make_the_same_crash() {
         for (dump, path) in item["dumps"].as_object().unwrap() {
             let full = repo().join(path.as_str().unwrap());
             dumps.insert(dump.clone(), std::fs::read(&full).unwrap().into());
-            if dump.starts_with("upload_file_minidump") && dumps[dump].len() > 0 {
+            if dump.starts_with("upload_file_minidump") && !dumps[dump].is_empty() {
                 let walk = Stackwalk {
                     json_dump: stackwalk(&full, &runtime),
                     written: None,
