@@ -313,13 +313,7 @@ impl Processor {
         let ctx = self.context(&host, &version);
         let mut crash = Crash::start(with_uuid(id, raw), dumps, &ctx, Utc::now());
         crash.run("default", rules::BEFORE_STACKWALK);
-        // BetaVersionRule's lookup, made here where waiting is allowed.
-        if let (Some(api), Some((product, channel, build))) = (
-            &self.version_strings,
-            rules::mozilla::beta_lookup(&crash.pc),
-        ) {
-            crash.beta_version = Some(api.lookup(&product, &channel, &build).await);
-        }
+        self.look_up_beta_version(&mut crash).await;
         for (name, bytes) in dumps
             .iter()
             .filter(|(n, b)| n.starts_with(MAIN_DUMP) && !b.is_empty())
@@ -334,10 +328,21 @@ impl Processor {
         finish(crash)
     }
 
+    /// BetaVersionRule's lookup, made before the rules that need it run,
+    /// where waiting is allowed.
+    async fn look_up_beta_version(&self, crash: &mut Crash<'_>) {
+        if let (Some(api), Some((product, channel, build))) = (
+            &self.version_strings,
+            rules::mozilla::beta_lookup(&crash.pc),
+        ) {
+            crash.beta_version = Some(api.lookup(&product, &channel, &build).await);
+        }
+    }
+
     /// Processes one crash with the stackwalks given (as Socorro's
     /// processor is given minidump-stackwalk's output): the rules alone,
     /// for comparing them with another processor on the same stackwalk.
-    pub fn process_walked(
+    pub async fn process_walked(
         &self,
         raw: &RawCrash,
         dumps: &Dumps,
@@ -348,6 +353,7 @@ impl Processor {
         let ctx = self.context(hostname, stackwalk_version);
         let mut crash = Crash::start(with_uuid(None, raw), dumps, &ctx, Utc::now());
         crash.run("default", rules::BEFORE_STACKWALK);
+        self.look_up_beta_version(&mut crash).await;
         crash.walks = walks;
         crash.run("default", rules::FROM_STACKWALK);
         if let Some(note) = partition_note(raw) {

@@ -93,6 +93,42 @@ fn comparable(mut pc: Map<String, Value>) -> Map<String, Value> {
 
 #[test]
 fn differential_against_socorros_processor() {
+    differential(None);
+}
+
+/// The same with a VersionString API that knows every beta build (the
+/// oracle's lookup answers the same version).
+#[test]
+fn differential_with_a_version_string_api() {
+    differential(Some("147.0b3"));
+}
+
+/// A VersionString API answering `version` to every request, on a free
+/// loopback port, for as long as the test runs.
+fn version_string_api(version: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/api/VersionString/",
+        listener.local_addr().unwrap()
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 8192];
+            let _ = stream.read(&mut buf);
+            let body = json!({"hits": [{"version_string": version}], "total": 1}).to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+fn differential(beta_version: Option<&'static str>) {
     let Some(python) = oracle_python() else {
         return;
     };
@@ -102,6 +138,7 @@ fn differential_against_socorros_processor() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
 
@@ -138,14 +175,17 @@ fn differential_against_socorros_processor() {
     std::fs::write(&batch, lines).unwrap();
 
     let out = dir.path().join("out.jsonl");
-    let status = Command::new(python)
+    let mut oracle = Command::new(python);
+    oracle
         .arg(oracle_dir().join("run.py"))
         .arg("--batch")
         .arg(&batch)
         .arg("--out")
-        .arg(&out)
-        .status()
-        .expect("the oracle runs");
+        .arg(&out);
+    if let Some(version) = beta_version {
+        oracle.args(["--beta-version", version]);
+    }
+    let status = oracle.status().expect("the oracle runs");
     assert!(status.success(), "the oracle failed on a crash");
     let expected: Vec<Map<String, Value>> = std::fs::read_to_string(&out)
         .unwrap()
@@ -161,6 +201,7 @@ fn differential_against_socorros_processor() {
                 .display()
                 .to_string(),
         ),
+        version_string_api: beta_version.map(version_string_api),
         ..ProcessSettings::default()
     };
     let processor = Processor::from_settings(&settings).unwrap();
@@ -191,8 +232,8 @@ fn differential_against_socorros_processor() {
                 walks.insert(dump.clone(), walk);
             }
         }
-        let got = processor
-            .process_walked(&raw, &dumps, walks, "oracle", STACKWALK_VERSION)
+        let got = runtime
+            .block_on(processor.process_walked(&raw, &dumps, walks, "oracle", STACKWALK_VERSION))
             .into_map();
         let (got, want) = (comparable(got), comparable(want));
         let keys: std::collections::BTreeSet<&String> = got.keys().chain(want.keys()).collect();
@@ -315,6 +356,7 @@ fn the_field_table_is_socorros_schema() {
 fn the_written_json_dump_and_the_whole_one_make_the_same_crash() {
     let corpus = std::fs::read_to_string(repo().join("testdata/processor/corpus.jsonl")).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     let settings = ProcessSettings {
@@ -351,8 +393,8 @@ fn the_written_json_dump_and_the_whole_one_make_the_same_crash() {
         let written = runtime
             .block_on(processor.process(None, &raw, &dumps))
             .into_map();
-        let whole = processor
-            .process_walked(&raw, &dumps, walks, "host", &version)
+        let whole = runtime
+            .block_on(processor.process_walked(&raw, &dumps, walks, "host", &version))
             .into_map();
         let (mut written, mut whole) = (comparable(written), comparable(whole));
         // The writer sorts Linux process limits, which the stackwalker

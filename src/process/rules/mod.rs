@@ -24,6 +24,8 @@ pub mod memory_report;
 pub mod mozilla;
 pub mod shape;
 pub mod stack;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
@@ -502,7 +504,7 @@ pub fn as_str(value: &Value) -> Result<&str, Raised> {
 }
 
 #[cfg(test)]
-mod tests {
+mod pipeline_tests {
     use super::*;
 
     #[test]
