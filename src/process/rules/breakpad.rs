@@ -53,102 +53,106 @@ pub fn minidump_stackwalk(c: &mut Crash<'_>) -> Outcome {
         .cloned()
         .collect();
     for name in names {
-        let mut data = Map::new();
-        if c.dumps[&name].is_empty() {
+        let data = if c.dumps[&name].is_empty() {
+            c.note(format!(
+                "MinidumpStackwalkRule: {name} is empty--skipping minidump processing"
+            ));
+            let mut data = Map::new();
             data.insert("mdsw_status_string".into(), Value::from("EmptyMinidump"));
             data.insert(
                 "mdsw_stderr".into(),
                 Value::from("Shortcut for 0-bytes minidump."),
             );
-            c.note(format!(
-                "MinidumpStackwalkRule: {name} is empty--skipping minidump processing"
-            ));
+            data
         } else {
-            let walk = c.walks.remove(&name).unwrap_or_else(|| Stackwalk {
-                json_dump: Value::Object(Map::new()),
-                written: None,
-                cut: Vec::new(),
-                return_code: 1,
-                log: "ERROR NoStackwalk - the dump was not stackwalked\n".into(),
-                notes: Vec::new(),
-            });
-            for note in &walk.notes {
-                c.note(note.clone());
-            }
-            let log = tail_of_log(&walk.log);
-            let json_dump = if walk.return_code == 0 && walk.json_dump.is_object() {
-                walk.json_dump
-            } else {
-                Value::Object(Map::new())
-            };
-            let status = json_dump
-                .get("status")
-                .cloned()
-                .unwrap_or(Value::from("unknown error"));
-            let success = status == "OK";
-            if walk.return_code != 0 || !success {
-                let msg = match walk.return_code {
-                    -6 => "MinidumpStackwalkRule: minidump-stackwalk: timeout (SIGABRT)".to_owned(),
-                    -9 => "MinidumpStackwalkRule: minidump-stackwalk: timeout (SIGKILL)".to_owned(),
-                    code => format!(
-                        "MinidumpStackwalkRule: minidump-stackwalk: failed: {code}: {}",
-                        crate::signature::pyval::to_str(&status)
-                    ),
-                };
-                c.note(msg);
-            }
-            let key = if name == MAIN_DUMP {
-                "json_dump".to_owned()
-            } else {
-                format!("{name}.json_dump")
-            };
-            if let Some(bytes) = walk.written.filter(|_| walk.return_code == 0) {
-                c.written.insert(key.clone(), bytes);
-                c.cuts.insert(key, walk.cut);
-            }
-            let mut status = status;
-            let stderr = crate::signature::pyval::strip(&log);
-            if !stderr.is_empty() {
-                let indicator = if stderr.starts_with("ERROR") {
-                    stderr.split(' ').nth(1).ok_or("IndexError")?
-                } else {
-                    ""
-                };
-                if !indicator.is_empty() && (status == "OK" || status == "unknown error") {
-                    status = Value::from(indicator);
-                    c.note(format!(
-                        "MinidumpStackwalkRule: processing {name} had error; stomped on mdsw_status_string"
-                    ));
-                }
-            }
-            data.insert("json_dump".into(), json_dump);
-            data.insert("mdsw_return_code".into(), Value::from(walk.return_code));
-            data.insert("mdsw_status_string".into(), status);
-            data.insert("success".into(), Value::Bool(success));
-            data.insert(
-                "stackwalk_version".into(),
-                Value::from(c.ctx.stackwalk_version),
-            );
-            data.insert("mdsw_stderr".into(), Value::from(log));
-        }
+            stackwalker_data(c, &name)?
+        };
         if name == MAIN_DUMP {
             c.pc.extend(data);
-        } else {
-            if let Some(Value::Array(list)) = c.pc.get_mut("additional_minidumps") {
-                if !list.iter().any(|n| n == name.as_str()) {
-                    list.push(Value::from(name.clone()));
-                }
+            continue;
+        }
+        if let Some(Value::Array(list)) = c.pc.get_mut("additional_minidumps") {
+            if !list.iter().any(|n| n == name.as_str()) {
+                list.push(Value::from(name.clone()));
             }
-            let entry =
-                c.pc.entry(name.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
-            match entry {
-                Value::Object(map) => map.extend(data),
-                _ => return Err("AttributeError"),
-            }
+        }
+        match c
+            .pc
+            .entry(name)
+            .or_insert_with(|| Value::Object(Map::new()))
+        {
+            Value::Object(map) => map.extend(data),
+            _ => return Err("AttributeError"),
         }
     }
     Ok(())
+}
+
+/// What one dump's stackwalk puts in the processed crash (Socorro's
+/// `stackwalker_data`), with its notes: the output only when the walk
+/// succeeded, its status, and the error name from the log stomped on an
+/// unknown status.
+fn stackwalker_data(c: &mut Crash<'_>, name: &str) -> Result<Map<String, Value>, super::Raised> {
+    let walk = c.walks.remove(name).unwrap_or_else(|| Stackwalk {
+        json_dump: Value::Object(Map::new()),
+        written: None,
+        cut: Vec::new(),
+        return_code: 1,
+        log: "ERROR NoStackwalk - the dump was not stackwalked\n".into(),
+        notes: Vec::new(),
+    });
+    walk.notes.iter().for_each(|n| c.note(n.clone()));
+    let log = tail_of_log(&walk.log);
+    let json_dump = match walk.json_dump {
+        json_dump @ Value::Object(_) if walk.return_code == 0 => json_dump,
+        _ => Value::Object(Map::new()),
+    };
+    let mut status = json_dump
+        .get("status")
+        .cloned()
+        .unwrap_or(Value::from("unknown error"));
+    let success = status == "OK";
+    if walk.return_code != 0 || !success {
+        c.note(match walk.return_code {
+            -6 => "MinidumpStackwalkRule: minidump-stackwalk: timeout (SIGABRT)".to_owned(),
+            -9 => "MinidumpStackwalkRule: minidump-stackwalk: timeout (SIGKILL)".to_owned(),
+            code => format!(
+                "MinidumpStackwalkRule: minidump-stackwalk: failed: {code}: {}",
+                crate::signature::pyval::to_str(&status)
+            ),
+        });
+    }
+    if let Some(bytes) = walk.written.filter(|_| walk.return_code == 0) {
+        let path = if name == MAIN_DUMP {
+            "json_dump".to_owned()
+        } else {
+            format!("{name}.json_dump")
+        };
+        c.written.insert(path.clone(), bytes);
+        c.cuts.insert(path, walk.cut);
+    }
+    let stderr = crate::signature::pyval::strip(&log);
+    if stderr.starts_with("ERROR") {
+        // Socorro takes the log's second word, and fails on a bare "ERROR".
+        let indicator = stderr.split(' ').nth(1).ok_or("IndexError")?;
+        if !indicator.is_empty() && (status == "OK" || status == "unknown error") {
+            status = Value::from(indicator);
+            c.note(format!(
+                "MinidumpStackwalkRule: processing {name} had error; stomped on mdsw_status_string"
+            ));
+        }
+    }
+    let mut data = Map::new();
+    data.insert("json_dump".into(), json_dump);
+    data.insert("mdsw_return_code".into(), Value::from(walk.return_code));
+    data.insert("mdsw_status_string".into(), status);
+    data.insert("success".into(), Value::Bool(success));
+    data.insert(
+        "stackwalk_version".into(),
+        Value::from(c.ctx.stackwalk_version),
+    );
+    data.insert("mdsw_stderr".into(), Value::from(log));
+    Ok(data)
 }
 
 /// What `ModuleURLRewriteRule` does to a module's `symbol_url`: `None`
