@@ -221,15 +221,7 @@ fn differential(beta_version: Option<&'static str>) {
                 .get(path)
                 .filter(|_| dump.starts_with("upload_file_minidump"))
             {
-                let walk = Stackwalk {
-                    json_dump: json_dump.clone(),
-                    written: None,
-                    cut: Vec::new(),
-                    return_code: 0,
-                    log: String::new(),
-                    notes: Vec::new(),
-                };
-                walks.insert(dump.clone(), walk);
+                walks.insert(dump.clone(), Stackwalk::of_json(json_dump.clone()));
             }
         }
         let got = runtime
@@ -376,15 +368,7 @@ fn the_written_json_dump_and_the_whole_one_make_the_same_crash() {
             let full = repo().join(path.as_str().unwrap());
             dumps.insert(dump.clone(), std::fs::read(&full).unwrap().into());
             if dump.starts_with("upload_file_minidump") && !dumps[dump].is_empty() {
-                let walk = Stackwalk {
-                    json_dump: stackwalk(&full, &runtime),
-                    written: None,
-                    cut: Vec::new(),
-                    return_code: 0,
-                    log: String::new(),
-                    notes: Vec::new(),
-                };
-                walks.insert(dump.clone(), walk);
+                walks.insert(dump.clone(), Stackwalk::of_json(stackwalk(&full, &runtime)));
             }
         }
         if walks.is_empty() {

@@ -211,15 +211,26 @@ pub fn module_url_rewrite(c: &mut Crash<'_>) -> Outcome {
     Ok(())
 }
 
+/// `json_dump.crash_info` (`{}` when absent) for the rules that run only
+/// when there is a `json_dump`; `None` when there is none.
+fn crash_info(c: &Crash<'_>) -> Option<Value> {
+    if c.pc.get("json_dump").is_none_or(Value::is_null) {
+        return None;
+    }
+    Some(
+        c.json_dump("crash_info")
+            .cloned()
+            .unwrap_or(Value::Object(Map::new())),
+    )
+}
+
 /// `CrashingThreadInfoRule`: `crashing_thread`, its name, `reason`,
 /// `address` (zero at the pointer's width for a null-pointer access, the
 /// adjusted address for a non-canonical one) and `last_error_value`.
 pub fn crashing_thread_info(c: &mut Crash<'_>) -> Outcome {
-    if c.pc.get("json_dump").is_none_or(Value::is_null) {
+    let Some(crash_info) = crash_info(c) else {
         return Ok(());
-    }
-    let empty = Value::Object(Map::new());
-    let crash_info = c.json_dump("crash_info").cloned().unwrap_or(empty);
+    };
     let crashing = dict_get(&crash_info, "crashing_thread")?
         .cloned()
         .unwrap_or(Value::Null);
@@ -357,16 +368,23 @@ pub fn truncate_stacks(c: &mut Crash<'_>) -> Outcome {
     Ok(())
 }
 
+/// `glom(processed_crash, "json_dump.crash_info.<key>", default=None)`
+/// as a list: `None` when absent or null, a TypeError when not a list.
+fn crash_info_list<'c>(
+    c: &'c Crash<'_>,
+    key: &str,
+) -> Result<Option<&'c Vec<Value>>, super::Raised> {
+    match c.json_dump(&format!("crash_info.{key}")) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => Ok(Some(items)),
+        Some(_) => Err("TypeError"),
+    }
+}
+
 /// `PossibleBitFlipsRule`: the highest confidence (0-100) of a bit flip.
 pub fn possible_bit_flips(c: &mut Crash<'_>) -> Outcome {
-    let Some(flips) = c
-        .json_dump("crash_info.possible_bit_flips")
-        .filter(|f| !f.is_null())
-    else {
+    let Some(flips) = crash_info_list(c, "possible_bit_flips")? else {
         return Ok(());
-    };
-    let Value::Array(flips) = flips else {
-        return Err("TypeError");
     };
     let mut best: Option<f64> = None;
     for flip in flips {
@@ -387,11 +405,9 @@ pub fn possible_bit_flips(c: &mut Crash<'_>) -> Outcome {
 
 /// `CrashInconsistenciesRule`: the stackwalker's crash inconsistencies (null when none).
 pub fn crash_inconsistencies(c: &mut Crash<'_>) -> Outcome {
-    if c.pc.get("json_dump").is_none_or(Value::is_null) {
+    let Some(crash_info) = crash_info(c) else {
         return Ok(());
-    }
-    let empty = Value::Object(Map::new());
-    let crash_info = c.json_dump("crash_info").cloned().unwrap_or(empty);
+    };
     let value = dict_get(&crash_info, "crash_inconsistencies")?
         .cloned()
         .unwrap_or(Value::Null);
@@ -402,14 +418,8 @@ pub fn crash_inconsistencies(c: &mut Crash<'_>) -> Outcome {
 /// `HasGuardPageAccessRule`: true when a memory access likely hit a guard
 /// page (left out otherwise).
 pub fn has_guard_page_access(c: &mut Crash<'_>) -> Outcome {
-    let Some(accesses) = c
-        .json_dump("crash_info.memory_accesses")
-        .filter(|a| !a.is_null())
-    else {
+    let Some(accesses) = crash_info_list(c, "memory_accesses")? else {
         return Ok(());
-    };
-    let Value::Array(accesses) = accesses else {
-        return Err("TypeError");
     };
     let mut any = false;
     for access in accesses {

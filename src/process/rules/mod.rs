@@ -301,6 +301,21 @@ pub struct Stackwalk {
     pub notes: Vec<String>,
 }
 
+impl Stackwalk {
+    /// A walk that read the dump, given as the stackwalker's whole JSON
+    /// (as minidump-stackwalk hands it to Socorro's processor).
+    pub fn of_json(json_dump: Value) -> Stackwalk {
+        Stackwalk {
+            json_dump,
+            written: None,
+            cut: Vec::new(),
+            return_code: 0,
+            log: String::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// One crash going through the rules.
 pub struct Crash<'a> {
     pub raw: RawCrash,

@@ -8,6 +8,15 @@ use serde_json::{json, Map, Value};
 use super::*;
 use crate::signature::Generator;
 
+fn context(generator: &Generator) -> Context<'_> {
+    Context {
+        generator,
+        siglists: None,
+        hostname: "test",
+        stackwalk_version: "test",
+    }
+}
+
 /// Runs `act` on a crash made of `raw` and `pc`; the processed crash and
 /// the notes it added come back, or the exception it raised.
 fn run_rule(
@@ -25,12 +34,7 @@ fn run_with_dumps(
     dumps: &Dumps,
 ) -> Result<(Map<String, Value>, Vec<String>), Raised> {
     let generator = Generator::builtin();
-    let ctx = Context {
-        generator: &generator,
-        siglists: None,
-        hostname: "test",
-        stackwalk_version: "test",
-    };
+    let ctx = context(&generator);
     let Value::Object(raw) = raw else {
         panic!("raw")
     };
@@ -57,12 +61,7 @@ fn field(result: &Result<(Map<String, Value>, Vec<String>), Raised>, key: &str) 
 #[test]
 fn de_null_and_de_none_clean_the_raw_crash() {
     let generator = Generator::builtin();
-    let ctx = Context {
-        generator: &generator,
-        siglists: None,
-        hostname: "h",
-        stackwalk_version: "v",
-    };
+    let ctx = context(&generator);
     let dumps = Dumps::new();
     let raw = json!({"A\u{0}": "plain", "B\u{0}": "x\u{0}y", "C": "z\u{0}", "D": null});
     let mut crash = Crash::start(
@@ -373,12 +372,7 @@ fn the_signature_rule_writes_signature_proto_signature_and_debug() {
 #[test]
 fn a_failing_rule_is_noted_and_the_next_runs() {
     let generator = Generator::builtin();
-    let ctx = Context {
-        generator: &generator,
-        siglists: None,
-        hostname: "h",
-        stackwalk_version: "v",
-    };
+    let ctx = context(&generator);
     let dumps = Dumps::new();
     let mut crash = Crash::start(Map::new(), &dumps, &ctx, chrono::Utc::now());
     crash.run(
