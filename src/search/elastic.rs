@@ -681,13 +681,13 @@ impl SearchIndex for Elastic {
                 let mut empty = search.clone();
                 empty.size = 0;
                 let value = self.search_once(&empty, 0, 0, None).await?;
-                return Ok(page_of(search, &value, 0));
+                return page_of(search, &value, 0);
             }
         }
         let value = self
             .search_once(search, size, offset, after.as_ref())
             .await?;
-        Ok(page_of(search, &value, size))
+        page_of(search, &value, size)
     }
 
     async fn schema_version(&self) -> Result<Option<u32>> {
@@ -750,7 +750,7 @@ impl SearchIndex for Elastic {
     }
 }
 
-fn page_of(search: &Search, value: &Value, size: usize) -> Page {
+fn page_of(search: &Search, value: &Value, size: usize) -> Result<Page> {
     let hits_json = value["hits"]["hits"]
         .as_array()
         .cloned()
@@ -774,12 +774,12 @@ fn page_of(search: &Search, value: &Value, size: usize) -> Page {
         .iter()
         .map(|a| tally_of(a, &aggregations[a.name()]))
         .collect();
-    Page {
+    Ok(Page {
         hits,
         total,
-        facets: result::finish(&search.aggs, tallies, search.facets_size),
+        facets: result::finish(&search.aggs, tallies, search.facets_size)?,
         cursor,
-    }
+    })
 }
 
 #[cfg(test)]

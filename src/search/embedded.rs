@@ -529,7 +529,7 @@ impl Inner {
         Ok(Page {
             hits,
             total,
-            facets: result::finish(&search.aggs, tallies, search.facets_size),
+            facets: result::finish(&search.aggs, tallies, search.facets_size)?,
             cursor,
         })
     }

@@ -20,6 +20,9 @@ use super::lucene;
 /// Socorro's limits.
 pub const MAX_RESULTS_NUMBER: usize = 1000;
 pub const MAX_FACETS_SIZE: usize = 10_000;
+
+/// Deepest result a search may page to: `_results_offset + _results_number`.
+pub const MAX_RESULT_WINDOW: usize = 10_000;
 pub const DEFAULT_FACETS_SIZE: usize = 50;
 pub const DEFAULT_RESULTS_NUMBER: usize = 100;
 pub const DEFAULT_DAYS: i64 = 7;
@@ -273,6 +276,14 @@ impl Search {
                 .iter()
                 .map(|n| fields::field(n).expect("default columns are fields"))
                 .collect();
+        }
+        // Elasticsearch's result window (`index.max_result_window`), which
+        // Socorro's Super Search inherits; deeper pages are a bad request.
+        if search.offset.saturating_add(search.size) > MAX_RESULT_WINDOW {
+            return Err(bad(
+                "_results_offset",
+                "_results_offset + _results_number cannot be greater than 10,000",
+            ));
         }
         if search.sort.is_empty() {
             search.sort.push(Sort {
@@ -699,6 +710,10 @@ mod tests {
         let err = parse(&[("date", ">=2025-01-01"), ("date", "<2026-11-01")]).unwrap_err();
         assert_eq!(err.param, "date");
         assert!(parse(&[("_facets_size", "10000")]).is_ok());
+        // Paging stops at Elasticsearch's result window, as in Socorro.
+        assert!(parse(&[("_results_offset", "9900"), ("_results_number", "100")]).is_ok());
+        let err = parse(&[("_results_offset", "10000")]).unwrap_err();
+        assert_eq!(err.param, "_results_offset");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::fields::{self, Field, FieldKind};
-use super::query::{Agg, Interval, Search};
+use super::query::{Agg, BadArgument, Interval, Search};
 
 /// A bucket key or a sort value.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,62 +152,106 @@ pub struct Bucket {
 /// Facets by name (Socorro's names: `signature`, `histogram_date`, `cardinality_platform`).
 pub type Facets = BTreeMap<String, Facet>;
 
-/// Finishes merged tallies: sorts, cuts to `size`, fills histogram gaps.
-pub fn finish(aggs: &[Agg], tallies: Vec<Tally>, size: usize) -> Facets {
-    aggs.iter()
-        .zip(tallies)
-        .map(|(agg, tally)| (agg.name(), finish_one(agg, tally, size)))
-        .collect()
+/// Most buckets one histogram may answer, the empty ones between its
+/// first and last included (Elasticsearch's default `search.max_buckets`):
+/// a histogram of build ids by 1 would otherwise be billions of buckets.
+pub const MAX_HISTOGRAM_BUCKETS: u64 = 65_536;
+
+/// Finishes merged tallies: sorts, cuts to `size`, fills histogram gaps;
+/// a histogram that would have more than [`MAX_HISTOGRAM_BUCKETS`] is a
+/// bad argument (its interval is too small for its values).
+pub fn finish(aggs: &[Agg], tallies: Vec<Tally>, size: usize) -> Result<Facets, BadArgument> {
+    let mut facets = Facets::new();
+    for (agg, tally) in aggs.iter().zip(tallies) {
+        facets.insert(agg.name(), finish_one(agg, tally, size)?);
+    }
+    Ok(facets)
 }
 
-fn finish_one(agg: &Agg, tally: Tally, size: usize) -> Facet {
-    match (agg, tally) {
+fn finish_one(agg: &Agg, tally: Tally, size: usize) -> Result<Facet, BadArgument> {
+    Ok(match (agg, tally) {
         (Agg::Cardinality { .. }, Tally::Distinct(set)) => Facet::Cardinality(set.len() as u64),
         (Agg::Cardinality { .. }, Tally::Count(n)) => Facet::Cardinality(n),
         (Agg::Terms { subs, .. }, Tally::Buckets(map)) => {
             let mut buckets: Vec<(Key, (u64, Vec<Tally>))> = map.into_iter().collect();
             buckets.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then_with(|| a.0.cmp(&b.0)));
             buckets.truncate(size);
-            Facet::Buckets(
-                buckets
-                    .into_iter()
-                    .map(|(term, (count, tallies))| Bucket {
-                        term,
-                        count,
-                        facets: finish(subs, tallies, size),
-                    })
-                    .collect(),
-            )
-        }
-        (Agg::Histogram { interval, subs, .. }, Tally::Buckets(map)) => {
-            let mut out = Vec::new();
-            let mut next: Option<Key> = None;
-            let mut map: Vec<(Key, (u64, Vec<Tally>))> = map.into_iter().collect();
-            map.sort_by(|a, b| a.0.cmp(&b.0));
-            for (term, (count, tallies)) in map {
-                while let Some(gap) = next.take().filter(|g| *g < term) {
-                    next = Some(step(&gap, interval));
-                    out.push(empty_bucket(gap, subs, size));
-                }
-                next = Some(step(&term, interval));
+            let mut out = Vec::with_capacity(buckets.len());
+            for (term, (count, tallies)) in buckets {
+                let facets = finish(subs, tallies, size)?;
                 out.push(Bucket {
                     term,
                     count,
-                    facets: finish(subs, tallies, size),
+                    facets,
                 });
             }
             Facet::Buckets(out)
         }
-        (agg, _) => finish_one(agg, Tally::empty(agg), size),
+        (
+            Agg::Histogram {
+                field,
+                interval,
+                subs,
+            },
+            Tally::Buckets(map),
+        ) => {
+            let mut map: Vec<(Key, (u64, Vec<Tally>))> = map.into_iter().collect();
+            map.sort_by(|a, b| a.0.cmp(&b.0));
+            if let (Some((first, _)), Some((last, _))) = (map.first(), map.last()) {
+                let span = buckets_between(first, last, interval);
+                if span > MAX_HISTOGRAM_BUCKETS {
+                    return Err(BadArgument {
+                        param: format!("_histogram.{}", field.name),
+                        message: format!(
+                            "{span} buckets, more than {MAX_HISTOGRAM_BUCKETS}: use a larger _histogram_interval.{}",
+                            field.name
+                        ),
+                    });
+                }
+            }
+            let mut out = Vec::new();
+            let mut next: Option<Key> = None;
+            for (term, (count, tallies)) in map {
+                while let Some(gap) = next.take().filter(|g| *g < term) {
+                    next = Some(step(&gap, interval));
+                    out.push(empty_bucket(gap, subs, size)?);
+                }
+                next = Some(step(&term, interval));
+                let facets = finish(subs, tallies, size)?;
+                out.push(Bucket {
+                    term,
+                    count,
+                    facets,
+                });
+            }
+            Facet::Buckets(out)
+        }
+        (agg, _) => finish_one(agg, Tally::empty(agg), size)?,
+    })
+}
+
+/// How many buckets a histogram from `first` to `last` has, both included.
+fn buckets_between(first: &Key, last: &Key, interval: &Interval) -> u64 {
+    let steps = match (first, last, interval) {
+        (Key::Date(a), Key::Date(b), Interval::Time { micros, .. }) => {
+            (b.saturating_sub(*a) / (*micros).max(1)) as f64
+        }
+        (Key::Float(a), Key::Float(b), Interval::Number(n)) => ((b - a) / n).round(),
+        _ => 0.0,
+    };
+    if steps.is_finite() && steps >= 0.0 {
+        (steps as u64).saturating_add(1)
+    } else {
+        u64::MAX
     }
 }
 
-fn empty_bucket(term: Key, subs: &[Agg], size: usize) -> Bucket {
-    Bucket {
+fn empty_bucket(term: Key, subs: &[Agg], size: usize) -> Result<Bucket, BadArgument> {
+    Ok(Bucket {
         term,
         count: 0,
-        facets: finish(subs, subs.iter().map(Tally::empty).collect(), size),
-    }
+        facets: finish(subs, subs.iter().map(Tally::empty).collect(), size)?,
+    })
 }
 
 fn step(key: &Key, interval: &Interval) -> Key {
@@ -399,7 +443,7 @@ mod tests {
         };
         let mut t = terms(&[("b", 2), ("a", 1)]);
         t.merge(terms(&[("a", 1), ("c", 3)]));
-        let facets = finish(std::slice::from_ref(&agg), vec![t], 10);
+        let facets = finish(std::slice::from_ref(&agg), vec![t], 10).unwrap();
         let json = facets_json(&facets);
         assert_eq!(
             json["signature"],
@@ -422,7 +466,7 @@ mod tests {
         let mut map = HashMap::new();
         map.insert(bucket_of(5, &interval), (1, vec![]));
         map.insert(bucket_of(31, &interval), (2, vec![]));
-        let facets = finish(&[agg], vec![Tally::Buckets(map)], 10);
+        let facets = finish(&[agg], vec![Tally::Buckets(map)], 10).unwrap();
         let json = facets_json(&facets);
         assert_eq!(
             json["histogram_uptime"],
@@ -433,6 +477,24 @@ mod tests {
                 {"term": 30.0, "count": 2},
             ])
         );
+    }
+
+    /// A histogram of build ids by 1 spans billions of buckets: refused,
+    /// not filled (it tied the server up).
+    #[test]
+    fn a_histogram_with_too_many_buckets_is_a_bad_argument() {
+        let interval = Interval::Number(1.0);
+        let agg = Agg::Histogram {
+            field: fields::field("build_id").unwrap(),
+            interval,
+            subs: vec![],
+        };
+        let mut map = HashMap::new();
+        map.insert(bucket_of(20_240_101_000_000, &interval), (1, vec![]));
+        map.insert(bucket_of(20_261_130_120_000, &interval), (1, vec![]));
+        let err = finish(&[agg], vec![Tally::Buckets(map)], 10).unwrap_err();
+        assert_eq!(err.param, "_histogram.build_id");
+        assert!(err.message.contains("more than 65536"), "{}", err.message);
     }
 
     #[test]

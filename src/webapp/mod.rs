@@ -109,13 +109,64 @@ pub fn router(app: Arc<Webapp>) -> Router {
         .route("/search/csv", get(pages::search_csv))
         .route("/topcrashers/", get(pages::topcrashers))
         .route("/signature/", get(pages::signature))
+        .route("/__lbheartbeat__", get(|| async { StatusCode::OK }))
         .route("/__heartbeat__", get(heartbeat))
+        .route("/__version__", get(version))
         .fallback(not_found)
         .with_state(app)
 }
 
-async fn heartbeat() -> &'static str {
-    "OK"
+/// How long each heartbeat check may take.
+const PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Dockerflow's `/__heartbeat__`: storage readable, index readable,
+/// queue reachable (when there is one), each within 5 s; 200 with
+/// `{"errors": []}`, or 500 naming what failed. (A directory storage
+/// whose root is gone reads as empty, not as failed.)
+async fn heartbeat(axum::extract::State(app): axum::extract::State<Arc<Webapp>>) -> Response {
+    let mut errors = Vec::new();
+    let within = |what: &str, secs: u64| format!("{what} is unavailable: no answer in {secs}s");
+    let secs = PROBE_LIMIT.as_secs();
+    // A key that never exists: "not found" is the healthy answer.
+    match tokio::time::timeout(PROBE_LIMIT, app.storage.objects().get("heartbeat/probe")).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) if e.is_not_found() => {}
+        Ok(Err(e)) => errors.push(format!("storage is not readable: {e}")),
+        Err(_) => errors.push(within("storage", secs)),
+    }
+    match tokio::time::timeout(PROBE_LIMIT, app.index.schema_version()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => errors.push(format!("index is not readable: {e}")),
+        Err(_) => errors.push(within("index", secs)),
+    }
+    if let Some(queue) = &app.queue {
+        match tokio::time::timeout(
+            PROBE_LIMIT,
+            queue.backlog(crate::queue::QueueName::Reprocessing),
+        )
+        .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => errors.push(format!("queue is not reachable: {e}")),
+            Err(_) => errors.push(within("queue", secs)),
+        }
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    (status, axum::Json(serde_json::json!({ "errors": errors }))).into_response()
+}
+
+/// Dockerflow's `/__version__`.
+async fn version() -> Response {
+    axum::Json(serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "commit": env!("CRASHKIT_COMMIT"),
+        "source": "crashkit",
+    }))
+    .into_response()
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {

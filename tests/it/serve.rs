@@ -550,6 +550,11 @@ fn bad_requests_get_clear_errors_that_name_the_parameter() {
         ("_facets", "_facets=nosuchfield"),
         ("signature", "signature=@(unclosed"),
         ("date", "date=%3Eyesterday-ish"),
+        // Past Elasticsearch's result window, as Socorro refuses it.
+        ("_results_offset", "_results_offset=10000"),
+        // Billions of buckets between two build ids: refused, not built
+        // (it used to tie the server up).
+        ("_histogram.build_id", "_histogram.build_id=product"),
     ] {
         let (status, message, _) = error(&format!("/api/SuperSearch/?{query}"));
         assert_eq!(status, 400, "{query}");
@@ -977,4 +982,30 @@ fn pages_in_a_real_browser() {
     );
     assert!(!table_rows(&dom, "facet-platform").is_empty());
     browser.screenshot(&url, "signature", 1280, 1400);
+}
+
+/// Dockerflow's health routes, as load balancers and orchestrators poll
+/// them: `/__lbheartbeat__` does no work, `/__heartbeat__` checks storage,
+/// index and queue (500 naming what failed), `/__version__` says what runs.
+#[test]
+fn health_routes_answer_as_dockerflow_asks() {
+    let site = Site::start();
+    assert_eq!(site.get("/__lbheartbeat__", None).0, 200);
+    let (status, body) = site.get("/__heartbeat__", None);
+    assert_eq!(
+        (status, json(&body)),
+        (200, serde_json::json!({"errors": []}))
+    );
+    let version = json(&site.get("/__version__", None).1);
+    assert_eq!(version["source"], "crashkit");
+    assert!(version["version"].is_string() && version["commit"].is_string());
+    // The queue gone (its spool replaced by a file): the heartbeat says so.
+    let spool = site.dir.join("spool");
+    std::fs::rename(&spool, site.dir.join("spool.moved")).unwrap();
+    std::fs::write(&spool, b"not a directory").unwrap();
+    let (status, body) = site.get("/__heartbeat__", None);
+    let errors = json(&body)["errors"].clone();
+    assert_eq!(status, 500, "{errors}");
+    assert!(errors[0].as_str().unwrap().starts_with("queue"), "{errors}");
+    assert_eq!(site.get("/__lbheartbeat__", None).0, 200);
 }
