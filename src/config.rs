@@ -515,6 +515,8 @@ settings! {
         bind: String = String::from("127.0.0.1:8080");
         /// Most crashes one `ids` or `csv` download of the search page lists.
         max_download_rows: u64 = 10000;
+        /// Longest a request may take, in seconds; a slower one is answered 503 with Retry-After (its search may finish in the background, on the bounded blocking pool).
+        request_timeout_secs: u64 = 30;
     }
     /// Logging on stderr.
     [log] LogSettings {

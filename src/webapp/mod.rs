@@ -43,6 +43,8 @@ pub struct Webapp {
     pub tokens: Tokens,
     /// Most crashes one `ids` or `csv` download lists.
     pub max_download_rows: usize,
+    /// Longest a request may take.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Webapp {
@@ -60,6 +62,9 @@ impl Webapp {
             max_download_rows: usize::try_from(config.settings.serve.max_download_rows)
                 .unwrap_or(usize::MAX)
                 .max(1),
+            request_timeout: std::time::Duration::from_secs(
+                config.settings.serve.request_timeout_secs.max(1),
+            ),
         }
     }
 
@@ -97,6 +102,7 @@ impl Caller<'_> {
 
 /// Every route of the server.
 pub fn router(app: Arc<Webapp>) -> Router {
+    let limit = app.request_timeout;
     Router::new()
         .route("/api/SuperSearch/", get(api::super_search))
         .route("/api/RawCrash/", get(api::raw_crash))
@@ -113,7 +119,35 @@ pub fn router(app: Arc<Webapp>) -> Router {
         .route("/__heartbeat__", get(heartbeat))
         .route("/__version__", get(version))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(limit, time_limit))
         .with_state(app)
+}
+
+/// Answers 503 (with `Retry-After`) a request that takes longer than
+/// `serve.request_timeout_secs`, so no request holds a client or the
+/// server's connection for ever.
+async fn time_limit(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let message = format!("the request took longer than {}s", limit.as_secs());
+            let mut response = if api {
+                api::error(StatusCode::SERVICE_UNAVAILABLE, &message).into_response()
+            } else {
+                (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+            };
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+            response
+        }
+    }
 }
 
 /// How long each heartbeat check may take.
@@ -201,4 +235,45 @@ fn query_params(query: Option<&str>) -> Vec<(String, String)> {
     form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
+}
+
+#[cfg(test)]
+mod time_limit_tests {
+    use super::*;
+
+    /// A handler slower than the limit is answered 503 with Retry-After
+    /// when the limit passes, not when the handler ends.
+    #[tokio::test]
+    async fn a_request_over_the_time_limit_gets_503() {
+        let limit = std::time::Duration::from_millis(200);
+        let slow = || async {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            "late"
+        };
+        let router = Router::new()
+            .route("/api/slow", get(slow))
+            .route("/fast", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(limit, time_limit));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let client = reqwest::Client::new();
+        let started = std::time::Instant::now();
+        let response = client
+            .get(format!("http://{addr}/api/slow"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()["retry-after"], "5");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let body = response.text().await.unwrap();
+        assert!(body.contains("longer than"), "{body}");
+        let fast = client
+            .get(format!("http://{addr}/fast"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(fast.status(), StatusCode::OK);
+    }
 }
