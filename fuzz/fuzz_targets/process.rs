@@ -1,6 +1,6 @@
 //! Processing never panics on a mutated minidump: each input is walked by
 //! the in-process processor (with the testdata symbols) and becomes a
-//! processed crash, `success: false` with a reason when it is unusable.
+//! processed crash, with its stackwalk status and notes when it is unusable.
 #![no_main]
 
 use std::sync::OnceLock;

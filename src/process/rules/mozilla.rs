@@ -285,10 +285,13 @@ pub fn dates_and_times(c: &mut Crash<'_>) -> Outcome {
         "client_crash_date".into(),
         Value::from(date_to_string(date)),
     );
-    c.pc.insert("install_age".into(), int_value(crash_time - install_time)?);
+    c.pc.insert(
+        "install_age".into(),
+        int_value(crash_time.saturating_sub(install_time))?,
+    );
     c.pc.insert(
         "uptime".into(),
-        int_value((crash_time - startup_time).max(0))?,
+        int_value(crash_time.saturating_sub(startup_time).max(0))?,
     );
     let last_crash = match c.raw.get("SecondsSinceLastCrash") {
         None => Value::Null,
@@ -322,7 +325,7 @@ pub fn phc(c: &mut Crash<'_>) -> Outcome {
         match pyval::to_int(base) {
             Ok(n) => {
                 let hex = if n < 0 {
-                    format!("-0x{:x}", -n)
+                    format!("-0x{:x}", n.unsigned_abs())
                 } else {
                     format!("0x{n:x}")
                 };

@@ -432,3 +432,105 @@ fn memory_reports_are_read_and_measured_for_the_crashing_process() {
         .unwrap()
         .starts_with("error in gzip"));
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any JSON value a client's annotation may hold, odd ones first.
+    fn any_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            ".{0,40}".prop_map(Value::from),
+            "[0-9 ._+-]{0,25}".prop_map(Value::from),
+            Just(Value::from("99999999999999999999999999")),
+            Just(Value::from("\tat \n\u{0}Caused by:")),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-zA-Z_]{0,12}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Every annotation some rule reads, and a few it does not.
+    const ANNOTATIONS: &[&str] = &[
+        "uuid",
+        "submitted_timestamp",
+        "metadata",
+        "ProductName",
+        "Version",
+        "ReleaseChannel",
+        "BuildID",
+        "ProcessType",
+        "CrashTime",
+        "StartupTime",
+        "InstallTime",
+        "SecondsSinceLastCrash",
+        "Add-ons",
+        "EMCheckCompatibility",
+        "PHCKind",
+        "PHCBaseAddress",
+        "PHCUsableSize",
+        "Breadcrumbs",
+        "JavaStackTrace",
+        "JavaException",
+        "TelemetryEnvironment",
+        "MozCrashReason",
+        "UtilityActorsName",
+        "DistributionID",
+        "Android_CPU_ABI",
+        "Android_Version",
+        "OS",
+        "OSVersion",
+        "CPUArchitecture",
+        "CPUInfo",
+        "LinuxLSBDescription",
+        "ModuleSignatureInfo",
+        "SubmittedFrom",
+        "SubmittedFromInfobar",
+        "Accessibility",
+        "PluginName",
+        "StartupCrash",
+        "UptimeTS",
+        "AvailablePageFile",
+        "ipc_channel_error",
+        "AsyncShutdownTimeout",
+        "OOMAllocationSize",
+        "Hang",
+        "bad key\u{0}",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// A raw crash of any values (a client controls them all) goes
+        /// through the whole ruleset: rules fail with notes, never panic.
+        #[test]
+        fn any_raw_crash_goes_through_every_rule(
+            values in prop::collection::vec((0..ANNOTATIONS.len(), any_value()), 0..20),
+            json_dump in any_value(),
+        ) {
+            let generator = Generator::builtin();
+            let ctx = context(&generator);
+            let raw: Map<String, Value> = values
+                .into_iter()
+                .map(|(i, v)| (ANNOTATIONS[i].to_owned(), v))
+                .collect();
+            let mut dumps = Dumps::new();
+            dumps.insert("upload_file_minidump".into(), b"MDMP".to_vec().into());
+            let mut crash = Crash::start(raw, &dumps, &ctx, chrono::Utc::now());
+            crash.run("default", BEFORE_STACKWALK);
+            crash.walks.insert("upload_file_minidump".into(), Stackwalk::of_json(json_dump));
+            crash.run("default", FROM_STACKWALK);
+            let (pc, _) = crash.finish(Vec::new(), chrono::Utc::now());
+            prop_assert_eq!(&pc["success"], &Value::Bool(true));
+        }
+    }
+}
