@@ -434,7 +434,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__fetch)
-            opts="-v -q -h -V --from --to --no-raw --no-dumps --processed --workers --overwrite --layout --from-layout --config --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --from --to --raw --no-raw --dumps --no-dumps --processed --no-processed --workers --overwrite --layout --from-layout --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

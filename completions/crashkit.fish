@@ -218,9 +218,12 @@ crashstats-tools\t'crashstats-tools\' fetch-data layout: raw_crash/<YYYYMMDD>/<i
 complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l raw -d 'Fetch the raw crashes (the default; as crashstats-tools\' fetch-data)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l no-raw -d 'Skip the raw crashes (annotations)'
-complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l no-dumps -d 'Skip the dumps (they need a token with view_rawdump)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l dumps -d 'Fetch the dumps (the default; they need a token with view_rawdump)'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l no-dumps -d 'Skip the dumps'
 complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l processed -d 'Also fetch the processed crashes'
+complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l no-processed -d 'Skip the processed crashes (the default)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -l overwrite -d 'Fetch again what is already at the destination'
 complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand fetch" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'

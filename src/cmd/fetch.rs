@@ -39,17 +39,29 @@ pub struct Args {
     #[arg(long, value_name = "URL")]
     pub to: Option<String>,
 
+    /// Fetch the raw crashes (the default; as crashstats-tools' fetch-data).
+    #[arg(long, overrides_with = "no_raw")]
+    pub raw: bool,
+
     /// Skip the raw crashes (annotations).
-    #[arg(long)]
+    #[arg(long, overrides_with = "raw")]
     pub no_raw: bool,
 
-    /// Skip the dumps (they need a token with view_rawdump).
-    #[arg(long)]
+    /// Fetch the dumps (the default; they need a token with view_rawdump).
+    #[arg(long, overrides_with = "no_dumps")]
+    pub dumps: bool,
+
+    /// Skip the dumps.
+    #[arg(long, overrides_with = "dumps")]
     pub no_dumps: bool,
 
     /// Also fetch the processed crashes.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_processed")]
     pub processed: bool,
+
+    /// Skip the processed crashes (the default).
+    #[arg(long, overrides_with = "processed")]
+    pub no_processed: bool,
 
     /// Crashes fetched at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
@@ -221,5 +233,35 @@ mod tests {
         assert!(super::is_api("http://127.0.0.1:8080/"));
         assert!(!super::is_api("s3://crashes/prod"));
         assert!(!super::is_api("./crashes"));
+    }
+
+    /// fetch-data's `--raw/--no-raw`, `--dumps/--no-dumps` and
+    /// `--processed/--no-processed`: the last one given wins.
+    #[test]
+    fn fetch_datas_flags_are_taken_the_last_one_winning() {
+        use clap::Parser;
+        let args = |flags: &[&str]| {
+            let mut argv = vec!["crashkit", "fetch", "--from", "https://x.example"];
+            argv.extend(flags);
+            match crate::cli::Cli::try_parse_from(argv).unwrap().command {
+                crate::cli::Command::Fetch(a) => (!a.no_raw, !a.no_dumps, a.processed),
+                _ => unreachable!("fetch parses as fetch"),
+            }
+        };
+        assert_eq!(args(&[]), (true, true, false));
+        assert_eq!(
+            args(&["--no-raw", "--raw", "--no-dumps", "--processed"]),
+            (true, false, true)
+        );
+        assert_eq!(
+            args(&[
+                "--raw",
+                "--no-raw",
+                "--dumps",
+                "--processed",
+                "--no-processed"
+            ]),
+            (false, true, false)
+        );
     }
 }
