@@ -12,7 +12,7 @@ use super::migrate::{bytes, open_store, LayoutArg};
 use super::{ExitStatus, UsageError};
 use crate::config::{keys, Config};
 use crate::crashstats;
-use crate::fetch::{Fetch, Parts};
+use crate::fetch::{Fetch, FetchError, Parts};
 use crate::migrate::Migration;
 use crate::storage::layout::Layout;
 
@@ -163,6 +163,16 @@ pub fn run(
                             skipped += 1;
                         }
                         writeln!(out, "{id}")?;
+                    }
+                    // A refused token is refused for every crash: one
+                    // message, and the run stops (10,000 ids must not
+                    // mean 10,000 failed requests).
+                    Err(FetchError::Remote(e)) if e.status() == Some(403) => {
+                        errors += 1;
+                        say(format!(
+                            "crashkit fetch: {id}: {e}\ncrashkit fetch: stopping: the token is unknown or lacks the permission named above (CRASHSTATS_API_TOKEN)"
+                        ));
+                        break;
                     }
                     Err(e) => {
                         errors += 1;

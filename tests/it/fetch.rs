@@ -289,3 +289,33 @@ fn permissions_missing_crashes_and_dumps_are_said_clearly() {
     assert_eq!(stdout(&out).lines().count(), 3);
     assert!(copy.join(format!("v1/processed_crash/{}", ids[2])).exists());
 }
+
+/// A token the server does not know is refused for every crash: the run
+/// stops at the first 403 with one message naming the token, instead of
+/// one failed request per crash.
+#[test]
+fn a_refused_token_stops_the_run_at_the_first_403() {
+    let site = Site::start();
+    let from = format!("http://{}", site.addr);
+    let ids = site.crash_ids();
+    let into = site.dir.join("fetched");
+    let mut args = vec![
+        "--from",
+        &from,
+        "--to",
+        into.to_str().unwrap(),
+        "--workers",
+        "1",
+    ];
+    args.extend(ids.iter().map(String::as_str));
+    let mut cmd = crashkit(&site.dir);
+    cmd.arg("fetch")
+        .args(&args)
+        .env("CRASHSTATS_API_TOKEN", "not-a-token");
+    let out = run(&mut cmd);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("HTTP 403").count(), 1, "{err}");
+    assert!(err.contains("stopping: the token is unknown"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
