@@ -130,7 +130,6 @@ pub type Symbolizer = symbolizer::Symbolizer<symbols::SymbolSource>;
 pub struct Processor {
     symbolizer: Arc<Symbolizer>,
     generator: Signer,
-    settings: ProcessSettings,
     /// `process.version_string_api`, for `BetaVersionRule`.
     version_strings: Option<Arc<version_string::VersionStrings>>,
 }
@@ -272,7 +271,6 @@ impl Processor {
         Ok(Processor {
             symbolizer: symbolizer(p)?,
             generator: Signer::ready(generator),
-            settings: p.clone(),
             version_strings: version_strings(p)?,
         })
     }
@@ -285,22 +283,8 @@ impl Processor {
         Ok(Processor {
             symbolizer: symbolizer(p)?,
             generator: Signer::building(siglists),
-            settings: p.clone(),
             version_strings: version_strings(p)?,
         })
-    }
-
-    pub fn new(
-        symbolizer: Arc<Symbolizer>,
-        generator: Generator,
-        settings: &ProcessSettings,
-    ) -> Processor {
-        Processor {
-            symbolizer,
-            generator: Signer::ready(generator),
-            settings: settings.clone(),
-            version_strings: version_strings(settings).ok().flatten(),
-        }
     }
 
     /// Processes one crash (its raw crash and dumps) through Socorro's
@@ -406,7 +390,6 @@ impl Processor {
     fn context<'a>(&'a self, hostname: &'a str, stackwalk_version: &'a str) -> Context<'a> {
         Context {
             generator: self.generator.get(),
-            siglists: self.settings.siglists.as_deref(),
             hostname,
             stackwalk_version,
         }

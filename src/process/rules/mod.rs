@@ -271,9 +271,6 @@ pub const REGENERATE_SIGNATURE: &[Rule] = &[rule(
 /// What the rules need besides the crash.
 pub struct Context<'a> {
     pub generator: &'a Generator,
-    /// The signature lists' directory, as `signature_debug` names it
-    /// (`None`: the built-in lists).
-    pub siglists: Option<&'a str>,
     /// The host named in the first processor note.
     pub hostname: &'a str,
     /// What `stackwalk_version` says.
@@ -408,11 +405,7 @@ impl<'a> Crash<'a> {
 
     /// `glom(processed_crash, "json_dump.<path>")`.
     pub fn json_dump(&self, path: &str) -> Option<&Value> {
-        let json_dump = self.pc.get("json_dump")?;
-        if path.is_empty() {
-            return Some(json_dump);
-        }
-        crate::signature::pyval::glom(json_dump, path)
+        crate::signature::pyval::glom(self.pc.get("json_dump")?, path)
     }
 }
 

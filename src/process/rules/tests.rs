@@ -11,7 +11,6 @@ use crate::signature::Generator;
 fn context(generator: &Generator) -> Context<'_> {
     Context {
         generator,
-        siglists: None,
         hostname: "test",
         stackwalk_version: "test",
     }
