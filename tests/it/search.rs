@@ -16,6 +16,11 @@ use crate::{crashkit, run, stderr, stdout, with_stdin};
 
 /// Synthetic processed crashes ending today, as JSON Lines.
 fn generated(dir: &Path, count: u32, seed: u32) -> String {
+    generated_over(dir, count, seed, 2)
+}
+
+/// `count` synthetic crashes spread over the `weeks` before now.
+fn generated_over(dir: &Path, count: u32, seed: u32, weeks: u32) -> String {
     let out = run(crashkit(dir).args([
         "generate-crashes",
         "--count",
@@ -23,7 +28,7 @@ fn generated(dir: &Path, count: u32, seed: u32) -> String {
         "--seed",
         &seed.to_string(),
         "--weeks",
-        "2",
+        &weeks.to_string(),
         "--threads",
         "2",
         "--frames",
@@ -450,10 +455,12 @@ fn rebuild_and_prune() {
         "{}",
         stderr(&out)
     );
+    // Three weeks: whatever the day and hour, a whole Monday-to-Sunday
+    // week lies before the pruning cutoff (two weeks left that to the clock).
     let out = index(
         tmp.path(),
         idx_s,
-        &generated(tmp.path(), 30, 6),
+        &generated_over(tmp.path(), 30, 6, 3),
         &["--rebuild"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -474,7 +481,7 @@ fn rebuild_and_prune() {
     let pruned = stdout(&out).lines().count();
     assert!(
         pruned >= 1,
-        "two weeks of crashes leave at least one older week: {}",
+        "three weeks of crashes leave at least one older week: {}",
         stdout(&out)
     );
     let left = std::fs::read_dir(&idx)
