@@ -1,12 +1,14 @@
 //! Processing: minidumps in, processed crashes (Socorro's shape) out.
 //!
-//! A [`Processor`] stackwalks every dump of a crash with rust-minidump
-//! (in-process, one shared [`symbolizer`] for the whole run, a dump first
-//! checked by [`guard`]), writes each `json_dump` once from the stackwalk
-//! ([`json_dump`]), derives the processed crash of SPEC 2.4 from it and
-//! the annotations, and signs it with Socorro's algorithm. A crash that cannot
-//! be processed (no dump, empty, corrupt, truncated) still yields a
-//! processed crash, with `success: false` and notes saying why.
+//! A [`Processor`] runs Socorro's default ruleset ([`rules`]) over a crash:
+//! the rules before the stackwalk clean and copy the annotations, then
+//! every minidump is stackwalked with rust-minidump (in-process, one
+//! shared [`symbolizer`] for the whole run, a dump first checked by
+//! [`guard`], each `json_dump` written once, [`json_dump`]), then the rest
+//! of the rules derive the processed crash of SPEC 2.4 and sign it. A
+//! crash whose dump cannot be walked (none, empty, corrupt, truncated, a
+//! worker killed at its limits) still yields a processed crash, with
+//! Socorro's stackwalk status fields and notes saying why.
 //! The processed-crash format is documented in `docs/processed-crash.md`
 //! and versioned by [`SCHEMA_VERSION`].
 
