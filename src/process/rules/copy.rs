@@ -21,6 +21,8 @@ use super::{Crash, Outcome, Raised};
 use crate::processed_crash::{self as fields, Default, Kind};
 use crate::signature::pyval::{self, is_space, to_str};
 
+/// `CopyFromRawCrashRule`: the annotations of the field table, coerced
+/// as the module doc says.
 pub fn copy_from_raw_crash(c: &mut Crash<'_>) -> Outcome {
     // Socorro decodes an object annotation only when it is text, and
     // checks whatever it decoded last: a JSON object sent as one is
