@@ -75,8 +75,6 @@ def main():
         json.dump(MEMORY_REPORT, fp)
     with gzip.open(f"{HERE}/memory-report-other-pid.json.gz", "wt") as fp:
         json.dump({**MEMORY_REPORT, "reports": MEMORY_REPORT["reports"][-1:]}, fp)
-    with open(f"{HERE}/memory-report-not-gzip.bin", "wb") as fp:
-        fp.write(b"{\"version\": 1}")
     open(f"{HERE}/empty.dmp", "wb").close()
 
     items = []
