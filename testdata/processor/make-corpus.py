@@ -71,10 +71,14 @@ MEMORY_REPORT = {
 }
 
 def main():
-    with gzip.open(f"{HERE}/memory-report.json.gz", "wt") as fp:
-        json.dump(MEMORY_REPORT, fp)
-    with gzip.open(f"{HERE}/memory-report-other-pid.json.gz", "wt") as fp:
-        json.dump({**MEMORY_REPORT, "reports": MEMORY_REPORT["reports"][-1:]}, fp)
+    # mtime 0: the same bytes on every run.
+    for name, report in [
+        ("memory-report.json.gz", MEMORY_REPORT),
+        ("memory-report-other-pid.json.gz", {**MEMORY_REPORT, "reports": MEMORY_REPORT["reports"][-1:]}),
+    ]:
+        with open(f"{HERE}/{name}", "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fp:
+                fp.write(json.dumps(report).encode())
     open(f"{HERE}/empty.dmp", "wb").close()
 
     items = []
