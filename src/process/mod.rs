@@ -118,10 +118,11 @@ impl Processed {
 }
 
 /// What the stackwalker and crashkit are, for `stackwalk_version`.
-pub fn stackwalk_version() -> String {
-    format!(
-        "crashkit {} (rust-minidump minidump-processor 0.27)",
-        env!("CARGO_PKG_VERSION")
+pub fn stackwalk_version() -> &'static str {
+    concat!(
+        "crashkit ",
+        env!("CARGO_PKG_VERSION"),
+        " (rust-minidump minidump-processor 0.27)"
     )
 }
 
@@ -294,9 +295,7 @@ impl Processor {
     /// storage; a raw crash without `uuid` (a local analysis) gets the id,
     /// or the nil id, as Socorro's rules need one.
     pub async fn process(&self, id: Option<&CrashId>, raw: &RawCrash, dumps: &Dumps) -> Processed {
-        let host = hostname();
-        let version = stackwalk_version();
-        let ctx = self.context(&host, &version);
+        let ctx = self.context(hostname(), stackwalk_version());
         let mut crash = Crash::start(with_uuid(id, raw), dumps, &ctx, Utc::now());
         crash.run("default", rules::BEFORE_STACKWALK);
         self.look_up_beta_version(&mut crash).await;
@@ -307,11 +306,7 @@ impl Processor {
             let walk = self.walk(bytes, &crash.raw).await;
             crash.walks.insert(name.clone(), walk);
         }
-        crash.run("default", rules::FROM_STACKWALK);
-        if let Some(note) = partition_note(raw) {
-            crash.note(note);
-        }
-        finish(crash)
+        finish_rules(crash, raw)
     }
 
     /// BetaVersionRule's lookup, made before the rules that need it run,
@@ -341,11 +336,7 @@ impl Processor {
         crash.run("default", rules::BEFORE_STACKWALK);
         self.look_up_beta_version(&mut crash).await;
         crash.walks = walks;
-        crash.run("default", rules::FROM_STACKWALK);
-        if let Some(note) = partition_note(raw) {
-            crash.note(note);
-        }
-        finish(crash)
+        finish_rules(crash, raw)
     }
 
     /// The processed crash of a crash that could not be stackwalked at all
@@ -359,9 +350,7 @@ impl Processor {
         status: &str,
         note: &str,
     ) -> Processed {
-        let host = hostname();
-        let version = stackwalk_version();
-        let ctx = self.context(&host, &version);
+        let ctx = self.context(hostname(), stackwalk_version());
         let mut crash = Crash::start(with_uuid(id, raw), dumps, &ctx, Utc::now());
         crash.run("default", rules::BEFORE_STACKWALK);
         let return_code = if status == supervisor::TIMEOUT_STATUS {
@@ -382,11 +371,7 @@ impl Processor {
                 },
             );
         }
-        crash.run("default", rules::FROM_STACKWALK);
-        if let Some(note) = partition_note(raw) {
-            crash.note(note);
-        }
-        finish(crash)
+        finish_rules(crash, raw)
     }
 
     fn context<'a>(&'a self, hostname: &'a str, stackwalk_version: &'a str) -> Context<'a> {
@@ -401,9 +386,7 @@ impl Processor {
     /// `regenerate_signature` ruleset), keeping the rest; the previous
     /// run's notes go to `processor_history`.
     pub fn regenerate_signature(&self, previous: &ProcessedCrash) -> ProcessedCrash {
-        let host = hostname();
-        let version = stackwalk_version();
-        let ctx = self.context(&host, &version);
+        let ctx = self.context(hostname(), stackwalk_version());
         let dumps = Dumps::new();
         let uuid = previous.get("uuid").cloned().unwrap_or(Value::Null);
         let mut raw = RawCrash::new();
@@ -520,14 +503,27 @@ fn partition_note(raw: &RawCrash) -> Option<String> {
     })
 }
 
-/// This machine's name, for the first processor note.
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into())
+/// This machine's name, for the first processor note (read once).
+fn hostname() -> &'static str {
+    static HOSTNAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOSTNAME.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| "localhost".into())
+    })
+}
+
+/// The rules from the stackwalk on, crashkit's own note on a crash id's
+/// date, and the end of processing.
+fn finish_rules(mut crash: Crash<'_>, raw: &RawCrash) -> Processed {
+    crash.run("default", rules::FROM_STACKWALK);
+    if let Some(note) = partition_note(raw) {
+        crash.note(note);
+    }
+    finish(crash)
 }
 
 /// Ends a crash's processing: the pipeline's last fields, crashkit's

@@ -455,18 +455,25 @@ mod tests {
         );
     }
 
-    #[test]
-    fn histograms_fill_gaps_between_buckets() {
-        let interval = Interval::Number(10.0);
+    /// A numeric histogram of `field` by `interval` over (value, count)
+    /// pairs, finished.
+    fn histogram(field: &str, interval: f64, values: &[(i64, u64)]) -> Result<Facets, BadArgument> {
+        let interval = Interval::Number(interval);
         let agg = Agg::Histogram {
-            field: fields::field("uptime").unwrap(),
+            field: fields::field(field).unwrap(),
             interval,
             subs: vec![],
         };
         let mut map = HashMap::new();
-        map.insert(bucket_of(5, &interval), (1, vec![]));
-        map.insert(bucket_of(31, &interval), (2, vec![]));
-        let facets = finish(&[agg], vec![Tally::Buckets(map)], 10).unwrap();
+        for (value, count) in values {
+            map.insert(bucket_of(*value, &interval), (*count, vec![]));
+        }
+        finish(&[agg], vec![Tally::Buckets(map)], 10)
+    }
+
+    #[test]
+    fn histograms_fill_gaps_between_buckets() {
+        let facets = histogram("uptime", 10.0, &[(5, 1), (31, 2)]).unwrap();
         let json = facets_json(&facets);
         assert_eq!(
             json["histogram_uptime"],
@@ -483,16 +490,8 @@ mod tests {
     /// not filled (it tied the server up).
     #[test]
     fn a_histogram_with_too_many_buckets_is_a_bad_argument() {
-        let interval = Interval::Number(1.0);
-        let agg = Agg::Histogram {
-            field: fields::field("build_id").unwrap(),
-            interval,
-            subs: vec![],
-        };
-        let mut map = HashMap::new();
-        map.insert(bucket_of(20_240_101_000_000, &interval), (1, vec![]));
-        map.insert(bucket_of(20_261_130_120_000, &interval), (1, vec![]));
-        let err = finish(&[agg], vec![Tally::Buckets(map)], 10).unwrap_err();
+        let values = [(20_240_101_000_000, 1), (20_261_130_120_000, 1)];
+        let err = histogram("build_id", 1.0, &values).unwrap_err();
         assert_eq!(err.param, "_histogram.build_id");
         assert!(err.message.contains("more than 65536"), "{}", err.message);
     }

@@ -378,7 +378,7 @@ fn the_written_json_dump_and_the_whole_one_make_the_same_crash() {
             .block_on(processor.process(None, &raw, &dumps))
             .into_map();
         let whole = runtime
-            .block_on(processor.process_walked(&raw, &dumps, walks, "host", &version))
+            .block_on(processor.process_walked(&raw, &dumps, walks, "host", version))
             .into_map();
         let (mut written, mut whole) = (comparable(written), comparable(whole));
         // The writer sorts Linux process limits, which the stackwalker
