@@ -1,8 +1,9 @@
 //! `crashkit generate-assets` (hidden): writes the files generated from the
 //! command-line definition: `completions/` for every shell clap_complete
 //! knows, `man/` with one page per subcommand, and
-//! `docs/configuration.md` and `docs/processed-crash.md` (from the
-//! processed crash's field table). The repository commits them; a test fails when
+//! `docs/configuration.md`, `docs/processed-crash.md` (from the
+//! processed crash's field table) and `docs/search-fields.md` (from Super
+//! Search's). The repository commits them; a test fails when
 //! they drift from the CLI.
 
 use std::io::Write;
@@ -43,6 +44,9 @@ pub fn assets() -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
     let mut fields = Vec::new();
     crate::processed_crash::docs(&mut fields)?;
     files.push((PathBuf::from("docs/processed-crash.md"), fields));
+    let mut search_fields = Vec::new();
+    crate::search::fields::docs(&mut search_fields)?;
+    files.push((PathBuf::from("docs/search-fields.md"), search_fields));
     Ok(files)
 }
 

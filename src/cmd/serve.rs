@@ -55,7 +55,15 @@ pub fn run(_args: Args, config: Config) -> anyhow::Result<ExitStatus> {
         )),
         None => None,
     };
-    let app = Arc::new(Webapp::new(&config, storage, index, queue));
+    let siglists = config
+        .settings
+        .process
+        .siglists
+        .as_deref()
+        .map(std::path::Path::new);
+    let signatures = crate::signature::Generator::from_dir(siglists)
+        .map_err(|e| super::UsageError(format!("signature lists (process.siglists): {e}")))?;
+    let app = Arc::new(Webapp::new(&config, storage, index, queue, signatures));
     let bind = config.settings.serve.bind.clone();
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(&bind))

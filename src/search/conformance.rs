@@ -126,6 +126,88 @@ fn sorted_strings(values: Vec<Value>) -> Vec<String> {
     out
 }
 
+/// One case per kind of field beyond the classic ones: floats, nested
+/// sources, JSON-array and `;`-separated lists, text without Socorro's
+/// `.full`, a protected field (searchable here: redaction is the API's).
+async fn every_kind_of_field(fx: Fixture) {
+    load_now(
+        &fx,
+        &[
+            json!({
+                "uptime_ts": 1.25, "memory_measures": {"explicit": 1000, "vsize": 5},
+                "addons": ["a@x:1.0", "b@y:2.0"], "app_init_dlls": "c:\\x.dll;d.dll",
+                "process_type": "gpu", "android_board": "Msm8996", "safe_mode": true,
+                "collector_metadata": {"collector_notes": ["throttled here"]},
+                "url": "https://example.com/a", "mac_memory_pressure": "Normal",
+            }),
+            json!({
+                "uptime_ts": 30.5, "memory_measures": {"explicit": 3000},
+                "addons": ["b@y:2.0"], "app_init_dlls": "d.dll",
+                "process_type": "content", "android_board": "other", "safe_mode": false,
+            }),
+            json!({"uptime_ts": "7.75"}),
+        ],
+    )
+    .await;
+    let count = |v: Value| total(&v);
+    assert_eq!(count(run(&fx, &[("uptime_ts", ">2")]).await), 2);
+    assert_eq!(count(run(&fx, &[("uptime_ts", "1.25")]).await), 1);
+    assert_eq!(count(run(&fx, &[("uptime_ts", "<=7.75")]).await), 2);
+    let sorted = run(&fx, &[("_sort", "-uptime_ts"), ("_columns", "uptime_ts")]).await;
+    assert_eq!(
+        column(&sorted, "uptime_ts"),
+        [json!(30.5), json!(7.75), json!(1.25)]
+    );
+    let hist = run(
+        &fx,
+        &[
+            ("_histogram.uptime_ts", "process_type"),
+            ("_histogram_interval.uptime_ts", "10"),
+        ],
+    )
+    .await;
+    let buckets: Vec<(f64, u64)> = hist["facets"]["histogram_uptime_ts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["term"].as_f64().unwrap(), b["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(buckets, [(0.0, 2), (10.0, 0), (20.0, 0), (30.0, 1)]);
+
+    assert_eq!(count(run(&fx, &[("memory_explicit", ">=2000")]).await), 1);
+    let v = run(
+        &fx,
+        &[("memory_vsize", "5"), ("_columns", "memory_explicit")],
+    )
+    .await;
+    assert_eq!(column(&v, "memory_explicit"), [json!(1000)]);
+
+    assert_eq!(count(run(&fx, &[("addons", "b@y:2.0")]).await), 2);
+    assert_eq!(count(run(&fx, &[("addons", "A@X:1.0")]).await), 1);
+    assert_eq!(count(run(&fx, &[("app_init_dlls", "d.dll")]).await), 2);
+    assert_eq!(count(run(&fx, &[("app_init_dlls", "=c:\\x.dll")]).await), 1);
+    let facets = run(&fx, &[("_facets", "addons")]).await;
+    assert_eq!(
+        facets["facets"]["addons"][0],
+        json!({"term": "b@y:2.0", "count": 2})
+    );
+
+    assert_eq!(count(run(&fx, &[("process_type", "GPU")]).await), 1);
+    assert_eq!(count(run(&fx, &[("process_type", "^cont")]).await), 1);
+    assert_eq!(count(run(&fx, &[("android_board", "msm8996")]).await), 1);
+    assert_eq!(count(run(&fx, &[("safe_mode", "__true__")]).await), 1);
+    assert_eq!(count(run(&fx, &[("safe_mode", "!__true__")]).await), 2);
+    assert_eq!(
+        count(run(&fx, &[("collector_notes", "throttled")]).await),
+        1
+    );
+    assert_eq!(count(run(&fx, &[("url", "~example.com")]).await), 1);
+    assert_eq!(
+        count(run(&fx, &[("mac_memory_pressure", "__null__")]).await),
+        2
+    );
+}
+
 async fn basic_get_renames_fields(fx: Fixture) {
     load_now(&fx, &[json!({
         "signature": "js::break_your_browser", "build": 20000000, "os_name": "Linux", "cpu_count": 4,
@@ -947,6 +1029,7 @@ macro_rules! conformance {
 
 conformance!(
     basic_get_renames_fields,
+    every_kind_of_field,
     enum_operators,
     string_operators,
     plain_values_match_words_ignoring_case,

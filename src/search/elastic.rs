@@ -200,6 +200,7 @@ impl Elastic {
                     "fields": {"full": {"type": "keyword"}},
                 }),
                 FieldKind::Integer => json!({"type": "long"}),
+                FieldKind::Float => json!({"type": "double"}),
                 FieldKind::Date => json!({"type": "date"}),
                 FieldKind::Bool => json!({"type": "boolean"}),
             };
@@ -462,6 +463,7 @@ fn query(search: &Search) -> Value {
 fn scalar_json(s: &Scalar) -> Value {
     match s {
         Scalar::Int(i) => json!(i),
+        Scalar::Float(f) => json!(f),
         Scalar::Date(d) => json!(fields::format_date(d)),
     }
 }
@@ -552,6 +554,7 @@ fn tally_of(agg: &Agg, value: &Value) -> Tally {
                     (FieldKind::Date, _) => Key::Date(key.as_i64().unwrap_or(0) * 1000),
                     (_, true) => Key::Float(key.as_f64().unwrap_or(0.0)),
                     (FieldKind::Integer, false) => Key::Int(key.as_i64().unwrap_or(0)),
+                    (FieldKind::Float, false) => Key::Float(key.as_f64().unwrap_or(0.0)),
                     (FieldKind::Bool, false) => Key::Bool(
                         bucket["key_as_string"].as_str() == Some("true") || key.as_i64() == Some(1),
                     ),

@@ -85,6 +85,10 @@ impl Layout {
                     field.name,
                     NumericOptions::default().set_indexed().set_fast(),
                 ),
+                FieldKind::Float => builder.add_f64_field(
+                    field.name,
+                    NumericOptions::default().set_indexed().set_fast(),
+                ),
                 FieldKind::Bool => builder.add_bool_field(
                     field.name,
                     NumericOptions::default().set_indexed().set_fast(),
@@ -136,6 +140,7 @@ impl Layout {
                         }
                     }
                     FieldValue::Int(i) => out.add_i64(h.raw, *i),
+                    FieldValue::Float(f) => out.add_f64(h.raw, *f),
                     FieldValue::Bool(b) => out.add_bool(h.raw, *b),
                     FieldValue::Date(d) => out.add_date(
                         h.raw,
@@ -581,6 +586,7 @@ impl Inner {
         // inverted index (equality) keeps dates to the second.
         let scalar_term = |s: &Scalar, for_range: bool| match *s {
             Scalar::Int(i) => Term::from_field_i64(raw, i),
+            Scalar::Float(f) => Term::from_field_f64(raw, f),
             Scalar::Date(d) => {
                 let d = tantivy::DateTime::from_timestamp_micros(d.timestamp_micros());
                 if for_range {
@@ -703,6 +709,8 @@ impl Ord for Candidate {
 enum Col {
     Str(StrColumn),
     Int(Column<i64>),
+    /// Codes are [`ordered_code`]s.
+    Float(Column<f64>),
     Date(Column<tantivy::DateTime>),
     Bool(Column<bool>),
     Missing,
@@ -718,6 +726,9 @@ impl Col {
             FieldKind::Integer => ff
                 .column_opt::<i64>(field.name)?
                 .map_or(Col::Missing, Col::Int),
+            FieldKind::Float => ff
+                .column_opt::<f64>(field.name)?
+                .map_or(Col::Missing, Col::Float),
             FieldKind::Date => ff
                 .column_opt::<tantivy::DateTime>(field.name)?
                 .map_or(Col::Missing, Col::Date),
@@ -733,6 +744,7 @@ impl Col {
         match self {
             Col::Str(c) => out.extend(c.term_ords(doc).map(|o| o as i64)),
             Col::Int(c) => out.extend(c.values_for_doc(doc)),
+            Col::Float(c) => out.extend(c.values_for_doc(doc).map(ordered_code)),
             Col::Date(c) => out.extend(c.values_for_doc(doc).map(|d| d.into_timestamp_micros())),
             Col::Bool(c) => out.extend(c.values_for_doc(doc).map(i64::from)),
             Col::Missing => {}
@@ -776,10 +788,35 @@ impl Col {
                 Key::Str(s)
             }
             Col::Int(_) | Col::Missing => Key::Int(code),
+            Col::Float(_) => Key::Float(float_of_code(code)),
             Col::Date(_) => Key::Date(code),
             Col::Bool(_) => Key::Bool(code != 0),
         }
     }
+
+    /// The number a code stands for, for numeric histograms.
+    fn number(&self, code: i64) -> f64 {
+        match self {
+            Col::Float(_) => float_of_code(code),
+            _ => code as f64,
+        }
+    }
+}
+
+/// A float as an `i64` that sorts as the float does (`f64::total_cmp`).
+fn ordered_code(f: f64) -> i64 {
+    let bits = f.to_bits() as i64;
+    if bits < 0 {
+        bits ^ i64::MAX
+    } else {
+        bits
+    }
+}
+
+/// The float of an [`ordered_code`].
+fn float_of_code(code: i64) -> f64 {
+    let bits = if code < 0 { code ^ i64::MAX } else { code };
+    f64::from_bits(bits as u64)
 }
 
 /// An aggregation bound to a segment's columns.
@@ -858,7 +895,7 @@ impl SegAgg {
             Agg::Terms { .. } | Agg::Histogram { .. } => {
                 if let Agg::Histogram { interval, .. } = agg {
                     for v in scratch.iter_mut() {
-                        *v = bucket_code(*v, interval);
+                        *v = bucket_code(*v, col, interval);
                     }
                     scratch.dedup();
                 }
@@ -934,13 +971,13 @@ impl SegAgg {
 }
 
 /// Histogram buckets as integer codes: the bucket's index.
-fn bucket_code(value: i64, interval: &super::query::Interval) -> i64 {
+fn bucket_code(value: i64, col: &Col, interval: &super::query::Interval) -> i64 {
     match *interval {
         super::query::Interval::Time {
             micros,
             offset_micros,
         } => (value - offset_micros).div_euclid(micros),
-        super::query::Interval::Number(n) => (value as f64 / n).floor() as i64,
+        super::query::Interval::Number(n) => (col.number(value) / n).floor() as i64,
     }
 }
 

@@ -6,28 +6,32 @@
 //! `os_name`, `build_id` is `build`, and so on. Three kinds of string field
 //! differ in how a plain value matches (see [`FieldKind`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::crash_id::CrashId;
+use crate::processed_crash;
 
 /// Longest string value kept in a document, in bytes; longer values are cut
 /// at a character boundary (never rejected). Below Lucene's 32 KiB term limit.
 pub const MAX_VALUE_BYTES: usize = 10_000;
 
-/// How a field is stored and matched.
+/// How a field is stored and matched: Socorro's `query_type` and storage
+/// mapping, folded into the kinds that behave differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     /// A value from a small set (product, version, platform, uuid): plain
     /// values match the whole value ignoring case; `!` and `__null__`; no
-    /// string operators.
+    /// string operators (Socorro's `enum` query type).
     Enum,
     /// A single-token string (cpu_arch, address, modules_in_stack): plain
     /// values match the whole value ignoring case; `=`, `~`, `^`, `$`, `@`
-    /// are case-sensitive on the whole value.
+    /// are case-sensitive on the whole value (Socorro's `keyword` and
+    /// `semicolon_keywords` analyzers).
     Keyword,
     /// Analysed text (signature, reason, abort_message): a plain value
     /// matches any of its words, ignoring case; `=`, `~`, `^`, `$`, `@` are
@@ -35,6 +39,8 @@ pub enum FieldKind {
     Text,
     /// A whole number: plain values are equality, `>`, `>=`, `<`, `<=`.
     Integer,
+    /// A floating-point number (Socorro's `float`, stored as `double`).
+    Float,
     /// A date and time (UTC): ranges.
     Date,
     /// A boolean: `__true__` and `!__true__` (which includes missing values).
@@ -46,6 +52,23 @@ impl FieldKind {
     pub fn is_string(self) -> bool {
         matches!(self, FieldKind::Enum | FieldKind::Keyword | FieldKind::Text)
     }
+
+    /// Whether the field holds numbers (ranges and histograms apply).
+    pub fn is_number(self) -> bool {
+        matches!(self, FieldKind::Integer | FieldKind::Float)
+    }
+
+    /// Socorro's `query_type` for fields of this kind.
+    pub fn query_type(self) -> &'static str {
+        match self {
+            FieldKind::Enum => "enum",
+            FieldKind::Keyword | FieldKind::Text => "string",
+            FieldKind::Integer => "integer",
+            FieldKind::Float => "float",
+            FieldKind::Date => "date",
+            FieldKind::Bool => "bool",
+        }
+    }
 }
 
 /// One Super Search field.
@@ -54,15 +77,50 @@ pub struct Field {
     /// The name used in queries, results and documents.
     pub name: &'static str,
     pub kind: FieldKind,
-    /// The processed-crash key it is read from.
+    /// Where it is read from in the processed crash: a key, or a dotted
+    /// path into an object (`memory_measures.explicit`).
     pub source: &'static str,
-    /// Whether the value is a list (each item a value).
+    /// Whether the value is a list (each item a value): JSON arrays, and
+    /// Socorro's `;`-separated lists (its `semicolon_keywords` analyzer).
     pub multi: bool,
+}
+
+impl Field {
+    /// The top-level processed-crash key the field is read from.
+    pub fn source_key(&self) -> &'static str {
+        self.source.split('.').next().unwrap_or(self.source)
+    }
+
+    /// Whether only callers with `view_pii` may see, filter, facet or sort
+    /// on it: the permission of its processed-crash field (as Socorro
+    /// takes it from the processed crash schema). A field missing from the
+    /// table counts as protected.
+    pub fn is_protected(&self) -> bool {
+        processed_crash::get(self.source_key())
+            .is_none_or(|f| f.permission == processed_crash::Permission::Protected)
+    }
+
+    /// What the field means: the processed crash's description, or the
+    /// measure's for the memory report's fields.
+    pub fn description(&self) -> String {
+        if let Some(measure) = self.source.strip_prefix("memory_measures.") {
+            return format!(
+                "The \"{}\" measure of the memory report for the crashing process \
+                 (see about:memory).",
+                measure.replace('_', "-")
+            );
+        }
+        processed_crash::get(self.source_key())
+            .map(|f| f.description.to_owned())
+            .unwrap_or_default()
+    }
 }
 
 macro_rules! fields {
     ($($name:literal $kind:ident $source:literal $($multi:ident)?;)+) => {
-        /// Every Super Search field crashkit indexes.
+        /// Every Super Search field crashkit indexes: Socorro's list
+        /// (`super_search_fields.py`), its names and query types, plus
+        /// `mdsw_status_string`, `success` and `thread_count`.
         pub static FIELDS: &[Field] = &[
             $(Field { name: $name, kind: FieldKind::$kind, source: $source, multi: fields!(@multi $($multi)?) },)+
         ];
@@ -72,43 +130,219 @@ macro_rules! fields {
 }
 
 fields! {
-    "uuid" Enum "uuid";
-    "date" Date "date_processed";
-    "signature" Text "signature";
-    "proto_signature" Text "proto_signature";
-    "product" Enum "product";
-    "version" Enum "version";
-    "release_channel" Enum "release_channel";
-    "platform" Enum "os_name";
-    "platform_version" Keyword "os_version";
-    "cpu_arch" Keyword "cpu_arch";
-    "cpu_info" Text "cpu_info";
-    "cpu_count" Integer "cpu_count";
-    "build_id" Integer "build";
-    "reason" Text "reason";
+    "abort_message" Text "abort_message";
+    "accessibility" Bool "accessibility";
+    "accessibility_client" Keyword "accessibility_client";
+    "accessibility_in_proc_client" Keyword "accessibility_in_proc_client";
+    "adapter_device_id" Keyword "adapter_device_id";
+    "adapter_driver_version" Text "adapter_driver_version";
+    "adapter_subsys_id" Text "adapter_subsys_id";
+    "adapter_vendor_id" Keyword "adapter_vendor_id";
+    "addons" Keyword "addons" multi;
+    "addons_checked" Bool "addons_checked";
     "address" Keyword "address";
-    "uptime" Integer "uptime";
-    "install_age" Integer "install_age";
-    "process_type" Keyword "process_type";
+    "android_board" Enum "android_board";
+    "android_brand" Enum "android_brand";
+    "android_cpu_abi" Enum "android_cpu_abi";
+    "android_cpu_abi2" Enum "android_cpu_abi2";
+    "android_device" Enum "android_device";
+    "android_display" Enum "android_display";
+    "android_fingerprint" Enum "android_fingerprint";
+    "android_hardware" Enum "android_hardware";
+    "android_manufacturer" Enum "android_manufacturer";
+    "android_model" Text "android_model";
+    "android_packagename" Keyword "android_packagename";
+    "android_version" Keyword "android_version";
+    "app_init_dlls" Keyword "app_init_dlls" multi;
+    "app_notes" Text "app_notes";
+    "application_build_id" Integer "application_build_id";
+    "async_shutdown_timeout" Text "async_shutdown_timeout";
+    "available_page_file" Integer "available_page_file";
+    "available_physical_memory" Integer "available_physical_memory";
+    "available_virtual_memory" Integer "available_virtual_memory";
+    "background_task_name" Keyword "background_task_name";
+    "build_id" Integer "build";
+    "co_marshal_interface_failure" Enum "co_marshal_interface_failure";
+    "collector_notes" Text "collector_metadata.collector_notes" multi;
+    "content_sandbox_capabilities" Integer "content_sandbox_capabilities";
+    "content_sandbox_capable" Bool "content_sandbox_capable";
+    "content_sandbox_enabled" Bool "content_sandbox_enabled";
+    "content_sandbox_level" Integer "content_sandbox_level";
+    "cpu_arch" Enum "cpu_arch";
+    "cpu_count" Integer "cpu_count";
+    "cpu_info" Text "cpu_info";
+    "cpu_microcode_version" Enum "cpu_microcode_version";
+    "crash_report_keys" Keyword "crash_report_keys" multi;
     "crashing_thread" Integer "crashing_thread";
     "crashing_thread_name" Keyword "crashing_thread_name";
-    "thread_count" Integer "thread_count";
-    "moz_crash_reason" Text "moz_crash_reason";
-    "abort_message" Text "abort_message";
-    "oom_allocation_size" Integer "oom_allocation_size";
+    "date" Date "date_processed";
+    "distribution_id" Keyword "distribution_id";
+    "dom_fission_enabled" Bool "dom_fission_enabled";
+    "dom_ipc_enabled" Bool "dom_ipc_enabled";
+    "dumper_error" Text "dumper_error";
+    "em_check_compatibility" Bool "em_check_compatibility";
+    "gmp_library_path" Keyword "gmp_library_path";
+    "gmp_plugin" Bool "gmp_plugin";
+    "graphics_critical_error" Text "graphics_critical_error";
+    "graphics_startup_test" Bool "graphics_startup_test";
+    "hang" Keyword "hang";
+    "has_device_touch_screen" Bool "has_device_touch_screen";
+    "has_guard_page_access" Bool "has_guard_page_access";
+    "has_mac_boot_args" Bool "has_mac_boot_args";
+    "install_age" Integer "install_age";
+    "install_time" Integer "install_time";
     "ipc_channel_error" Text "ipc_channel_error";
-    "modules_in_stack" Keyword "modules_in_stack" multi;
-    "topmost_filenames" Keyword "topmost_filenames" multi;
-    "missing_symbols" Keyword "missing_symbols" multi;
+    "ipc_fatal_error_msg" Text "ipc_fatal_error_msg";
+    "ipc_fatal_error_protocol" Text "ipc_fatal_error_protocol";
+    "ipc_message_name" Text "ipc_message_name";
+    "ipc_message_size" Integer "ipc_message_size";
+    "ipc_shutdown_state" Enum "ipc_shutdown_state";
+    "ipc_system_error" Integer "ipc_system_error";
+    "is_garbage_collecting" Bool "is_garbage_collecting";
+    "java_stack_trace" Text "java_stack_trace";
+    "java_stack_trace_raw" Text "java_stack_trace_raw";
+    "js_large_allocation_failure" Keyword "js_large_allocation_failure";
+    "last_crash" Integer "last_crash";
+    "mac_available_memory_sysctl" Integer "mac_available_memory_sysctl";
+    "mac_boot_args" Text "mac_boot_args";
+    "mac_crash_info" Text "mac_crash_info";
+    "mac_memory_pressure" Keyword "mac_memory_pressure";
+    "mac_memory_pressure_sysctl" Integer "mac_memory_pressure_sysctl";
+    "major_version" Integer "major_version";
     "mdsw_status_string" Keyword "mdsw_status_string";
+    "memory_explicit" Integer "memory_measures.explicit";
+    "memory_gfx_textures" Integer "memory_measures.gfx_textures";
+    "memory_ghost_windows" Integer "memory_measures.ghost_windows";
+    "memory_heap_allocated" Integer "memory_measures.heap_allocated";
+    "memory_heap_overhead" Integer "memory_measures.heap_overhead";
+    "memory_heap_unclassified" Integer "memory_measures.heap_unclassified";
+    "memory_host_object_urls" Integer "memory_measures.host_object_urls";
+    "memory_images" Integer "memory_measures.images";
+    "memory_js_main_runtime" Integer "memory_measures.js_main_runtime";
+    "memory_private" Integer "memory_measures.private";
+    "memory_resident" Integer "memory_measures.resident";
+    "memory_resident_unique" Integer "memory_measures.resident_unique";
+    "memory_system_heap_allocated" Integer "memory_measures.system_heap_allocated";
+    "memory_top_none_detached" Integer "memory_measures.top_none_detached";
+    "memory_vsize" Integer "memory_measures.vsize";
+    "memory_vsize_max_contiguous" Integer "memory_measures.vsize_max_contiguous";
+    "minidump_sha256_hash" Text "minidump_sha256_hash";
+    "missing_symbols" Keyword "missing_symbols" multi;
+    "modules_in_stack" Keyword "modules_in_stack" multi;
+    "moz_crash_reason" Text "moz_crash_reason";
+    "moz_crash_reason_raw" Text "moz_crash_reason_raw";
+    "oom_allocation_size" Integer "oom_allocation_size";
+    "phc_alloc_stack" Text "phc_alloc_stack";
+    "phc_base_address" Text "phc_base_address";
+    "phc_free_stack" Text "phc_free_stack";
+    "phc_kind" Keyword "phc_kind";
+    "phc_usable_size" Integer "phc_usable_size";
+    "platform" Enum "os_name";
+    "platform_pretty_version" Text "os_pretty_version";
+    "platform_version" Text "os_version";
+    "plugin_filename" Enum "plugin_filename";
+    "plugin_name" Enum "plugin_name";
+    "plugin_version" Enum "plugin_version";
+    "possible_bit_flips_max_confidence" Integer "possible_bit_flips_max_confidence";
+    "process_type" Text "process_type";
     "processor_notes" Text "processor_notes";
+    "product" Enum "product";
+    "productid" Enum "productid";
+    "proto_signature" Text "proto_signature";
+    "quota_manager_shutdown_timeout" Text "quota_manager_shutdown_timeout";
+    "reason" Text "reason";
+    "release_channel" Enum "release_channel";
+    "remote_type" Enum "remote_type";
+    "report_type" Keyword "report_type";
+    "safe_mode" Bool "safe_mode";
+    "shutdown_progress" Text "shutdown_progress";
+    "shutdown_reason" Keyword "shutdown_reason";
+    "signature" Text "signature";
     "stackwalk_version" Keyword "stackwalk_version";
+    "startup_crash" Bool "startup_crash";
+    "startup_time" Integer "startup_time";
+    "submitted_from" Keyword "submitted_from";
     "success" Bool "success";
+    "system_memory_use_percentage" Integer "system_memory_use_percentage";
+    "thread_count" Integer "thread_count";
+    "throttleable" Bool "throttleable";
+    "topmost_filenames" Keyword "topmost_filenames" multi;
+    "total_page_file" Integer "total_page_file";
+    "total_physical_memory" Integer "total_physical_memory";
+    "total_virtual_memory" Integer "total_virtual_memory";
+    "uptime" Integer "uptime";
+    "uptime_ts" Float "uptime_ts";
+    "url" Keyword "url";
+    "user_comments" Text "user_comments";
+    "useragent_locale" Enum "useragent_locale" multi;
+    "utility_actors_name" Keyword "utility_actors_name" multi;
+    "utility_process_sandboxing_kind" Integer "utility_process_sandboxing_kind";
+    "uuid" Enum "uuid";
+    "vendor" Enum "vendor";
+    "version" Enum "version";
+    "windows_error_reporting" Bool "windows_error_reporting";
+    "xpcom_spin_event_loop_stack" Keyword "xpcom_spin_event_loop_stack";
 }
 
 /// The field called `name`.
 pub fn field(name: &str) -> Option<&'static Field> {
-    FIELDS.iter().find(|f| f.name == name)
+    static BY_NAME: OnceLock<HashMap<&'static str, &'static Field>> = OnceLock::new();
+    BY_NAME
+        .get_or_init(|| FIELDS.iter().map(|f| (f.name, f)).collect())
+        .get(name)
+        .copied()
+}
+
+/// Writes `docs/search-fields.md`: every Super Search field, its kind,
+/// where it comes from and who may use it.
+pub fn docs(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "# Super Search fields (index schema version {})",
+        super::SCHEMA_VERSION
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Generated by `crashkit generate-assets` from `src/search/fields.rs`; \
+         how each kind matches is in [search-index.md](search-index.md). \
+         {} fields: Socorro's list (`super_search_fields.py`) under its names, \
+         plus `mdsw_status_string`, `success` and `thread_count`. A protected \
+         field is searched, faceted, sorted and returned only for a caller \
+         with `view_pii` (see [api.md](api.md)).",
+        FIELDS.len()
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| field | kind | list | from the processed crash | access | description |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|")?;
+    for f in FIELDS {
+        let kind = match f.kind {
+            FieldKind::Enum => "enum",
+            FieldKind::Keyword => "keyword",
+            FieldKind::Text => "text",
+            FieldKind::Integer => "integer",
+            FieldKind::Float => "float",
+            FieldKind::Date => "date",
+            FieldKind::Bool => "boolean",
+        };
+        let description = f.description().replace('|', "\\|").replace('\n', " ");
+        writeln!(
+            out,
+            "| `{}` | {kind} | {} | `{}` | {} | {description} |",
+            f.name,
+            if f.multi { "yes" } else { "" },
+            f.source,
+            if f.is_protected() {
+                "protected"
+            } else {
+                "public"
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// The columns a search returns when none are asked for (Socorro's default).
@@ -149,6 +383,7 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
 pub enum FieldValue {
     Str(String),
     Int(i64),
+    Float(f64),
     Date(DateTime<Utc>),
     Bool(bool),
 }
@@ -159,6 +394,7 @@ impl FieldValue {
         match self {
             FieldValue::Str(s) => Value::String(s.clone()),
             FieldValue::Int(i) => Value::from(*i),
+            FieldValue::Float(f) => Value::from(*f),
             FieldValue::Date(d) => Value::String(format_date(d)),
             FieldValue::Bool(b) => Value::Bool(*b),
         }
@@ -195,7 +431,7 @@ impl Document {
             let found: Vec<FieldValue> = if field.name == "uuid" {
                 vec![FieldValue::Str(id.as_str().to_owned())]
             } else {
-                match crash.get(field.source) {
+                match lookup(crash, field.source) {
                     None | Some(Value::Null) => Vec::new(),
                     Some(Value::Array(items)) if field.multi => items
                         .iter()
@@ -286,7 +522,7 @@ impl<'de> serde::de::Visitor<'de> for SourceKeys {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let wanted = key == "crash_id" || FIELDS.iter().any(|f| f.source == key);
+            let wanted = key == "crash_id" || source_keys().contains(key.as_ref());
             if wanted {
                 out.insert(key.into_owned(), map.next_value()?);
             } else {
@@ -295,6 +531,22 @@ impl<'de> serde::de::Visitor<'de> for SourceKeys {
         }
         Ok(out)
     }
+}
+
+/// The top-level keys documents are read from.
+fn source_keys() -> &'static std::collections::HashSet<&'static str> {
+    static KEYS: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    KEYS.get_or_init(|| FIELDS.iter().map(Field::source_key).collect())
+}
+
+/// The value at a dotted `path` of `crash`.
+fn lookup<'a>(crash: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut value = crash.get(parts.next()?)?;
+    for part in parts {
+        value = value.as_object()?.get(part)?;
+    }
+    Some(value)
 }
 
 fn convert(kind: FieldKind, value: &Value) -> Option<FieldValue> {
@@ -317,6 +569,13 @@ fn convert(kind: FieldKind, value: &Value) -> Option<FieldValue> {
             Value::Bool(b) => Some(FieldValue::Int(i64::from(*b))),
             _ => None,
         },
+        FieldKind::Float => match value {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .filter(|f: &f64| f.is_finite())
+        .map(FieldValue::Float),
         FieldKind::Date => value.as_str().and_then(parse_date).map(FieldValue::Date),
         FieldKind::Bool => match value {
             Value::Bool(b) => Some(FieldValue::Bool(*b)),

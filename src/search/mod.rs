@@ -38,8 +38,9 @@ pub use query::{BadArgument, Search};
 pub use result::Page;
 
 /// Version of the search document's shape. An index records it; a
-/// writer refuses to add documents to an index of another version.
-pub const SCHEMA_VERSION: u32 = 1;
+/// writer refuses to add documents to an index of another version. 2 is
+/// Socorro's whole Super Search field list; 1 was 32 of its fields.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A search-index failure, classified so callers can branch on it.
 #[derive(Debug, thiserror::Error)]

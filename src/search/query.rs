@@ -47,6 +47,7 @@ fn bad(param: &str, message: impl Into<String>) -> BadArgument {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scalar {
     Int(i64),
+    Float(f64),
     Date(DateTime<Utc>),
 }
 
@@ -383,7 +384,7 @@ impl Search {
                 param,
                 format!("a boolean field takes __true__, !__true__ or __null__, not {value:?}"),
             ));
-        } else if matches!(field.kind, FieldKind::Integer | FieldKind::Date) {
+        } else if field.kind.is_number() || field.kind == FieldKind::Date {
             match range {
                 Some((p, cmp)) => Op::Range(cmp, scalar(field, &rest[p.len()..])?),
                 None => Op::Equal(scalar(field, rest)?),
@@ -501,13 +502,59 @@ fn is_beta_family(value: &str) -> bool {
             .all(|c| c.is_ascii_digit() || c == '.')
 }
 
+/// `params` as Socorro's public Super Search takes them from a caller
+/// without `view_pii`: filters on protected fields are not parameters (left
+/// out), and protected fields named in `_columns`, `_sort`, `_facets`,
+/// `_aggs.*` and `_histogram.*` are removed from those lists. Unknown names
+/// stay, to be refused by [`Search::parse`].
+pub fn without_protected(params: &[(String, String)]) -> Vec<(String, String)> {
+    let protected = |name: &str| {
+        let name = name.trim();
+        let name = name.strip_prefix('-').unwrap_or(name);
+        let name = name
+            .strip_prefix("_histogram.")
+            .or_else(|| name.strip_prefix("_cardinality."))
+            .unwrap_or(name);
+        fields::field(name).is_some_and(Field::is_protected)
+    };
+    let mut out = Vec::with_capacity(params.len());
+    for (key, value) in params {
+        let named = key
+            .strip_prefix("_aggs.")
+            .or_else(|| key.strip_prefix("_histogram_interval."))
+            .or_else(|| key.strip_prefix("_histogram."));
+        let key_protected = match named {
+            Some(path) => path.split('.').any(protected),
+            None => !key.starts_with('_') && protected(key),
+        };
+        if key_protected {
+            continue;
+        }
+        let lists = matches!(key.as_str(), "_columns" | "_sort" | "_facets")
+            || key.starts_with("_aggs.")
+            || key.starts_with("_histogram.");
+        if !lists {
+            out.push((key.clone(), value.clone()));
+            continue;
+        }
+        let kept: Vec<&str> = value.split(',').filter(|v| !protected(v)).collect();
+        let value = match (kept.is_empty(), key.as_str()) {
+            // Nothing left to return: the crash id only, not the defaults.
+            (true, "_columns") => "uuid".to_owned(),
+            _ => kept.join(","),
+        };
+        out.push((key.clone(), value));
+    }
+    out
+}
+
 fn known_field(param: &str, name: &str) -> Result<&'static Field, BadArgument> {
     fields::field(name).ok_or_else(|| bad(param, format!("unknown field {name:?}")))
 }
 
 fn histogram_field(param: &str, name: &str) -> Result<&'static Field, BadArgument> {
     let field = known_field(param, name)?;
-    if !matches!(field.kind, FieldKind::Date | FieldKind::Integer) {
+    if !(field.kind.is_number() || field.kind == FieldKind::Date) {
         return Err(bad(param, format!("{name} is not a date or number field")));
     }
     Ok(field)
@@ -554,6 +601,13 @@ fn scalar(field: &Field, text: &str) -> Result<Scalar, BadArgument> {
                 format!("{text:?} is not a date (YYYY-MM-DD or RFC 3339)"),
             )
         }),
+        FieldKind::Float => text
+            .trim()
+            .parse()
+            .ok()
+            .filter(|f: &f64| f.is_finite())
+            .map(Scalar::Float)
+            .ok_or_else(|| bad(field.name, format!("{text:?} is not a number"))),
         _ => text
             .trim()
             .parse()
@@ -634,6 +688,55 @@ mod tests {
             .unwrap_err();
             assert!(e.to_string().contains("interval"), "{interval}: {e}");
         }
+    }
+
+    #[test]
+    fn public_callers_lose_every_mention_of_a_protected_field() {
+        let params: Vec<(String, String)> = [
+            ("url", "~example"),
+            ("signature", "foo"),
+            ("_columns", "uuid,url,user_comments"),
+            ("_sort", "-url,date"),
+            ("_facets", "url"),
+            ("_facets", "product,_cardinality.user_comments"),
+            ("_aggs.url", "product"),
+            ("_aggs.product", "url,version"),
+            ("_histogram.date", "_histogram.phc_usable_size,platform"),
+            ("_histogram.phc_usable_size", "product"),
+            ("_histogram_interval.phc_usable_size", "10"),
+            ("nonsense", "x"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let kept = without_protected(&params);
+        let kept: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            kept,
+            [
+                ("signature", "foo"),
+                ("_columns", "uuid"),
+                ("_sort", "date"),
+                ("_facets", ""),
+                ("_facets", "product"),
+                ("_aggs.product", "version"),
+                ("_histogram.date", "platform"),
+                ("nonsense", "x"),
+            ]
+        );
+        let only_protected = [("_columns".to_owned(), "url".to_owned())];
+        assert_eq!(without_protected(&only_protected)[0].1, "uuid");
+    }
+
+    #[test]
+    fn float_fields_take_ranges_and_refuse_words() {
+        let s = parse(&[("uptime_ts", ">=1.5")]).unwrap();
+        assert!(matches!(
+            s.filters.iter().find(|f| f.field.name == "uptime_ts").unwrap().ranges[0].op,
+            Op::Range(Cmp::Ge, Scalar::Float(f)) if f == 1.5
+        ));
+        assert!(parse(&[("uptime_ts", "fast")]).is_err());
+        assert!(parse(&[("uptime_ts", "NaN")]).is_err());
     }
 
     #[test]

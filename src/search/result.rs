@@ -413,6 +413,7 @@ pub fn sort_key_of(doc: &Map<String, Value>, search: &Search) -> SortKey {
 fn key_of_json(field: &Field, v: &Value) -> Option<Key> {
     match field.kind {
         FieldKind::Integer => v.as_i64().map(Key::Int),
+        FieldKind::Float => v.as_f64().map(Key::Float),
         FieldKind::Bool => v.as_bool().map(Key::Bool),
         FieldKind::Date => v
             .as_str()

@@ -29,6 +29,10 @@ pub struct Signature {
     /// All normalised frames of the stack joined by ` | `; `None` where
     /// Socorro sets none (Java signatures, no frames).
     pub proto_signature: Option<String>,
+    /// The normalised frames of the C signature (Socorro's
+    /// `extra["normalized_frames"]`), empty when there were none.
+    #[serde(skip)]
+    pub normalized_frames: Vec<String>,
     /// What the rules did, as Socorro words it (`Rule: message`).
     pub notes: Vec<String>,
     /// How the signature came about, step by step (Socorro's `debug_log`,
@@ -82,12 +86,7 @@ impl Generator {
         ) {
             json_dump.insert("threads".into(), threads);
         }
-        Signature {
-            signature: state.signature,
-            proto_signature: state.proto_signature,
-            notes: state.notes,
-            debug_log: state.debug,
-        }
+        Signature::from(state)
     }
 
     /// The signature of `crash`: a processed crash (recognised by its
@@ -98,12 +97,46 @@ impl Generator {
         } else {
             rules::run(&self.lists, crash)
         };
+        Signature::from(state)
+    }
+}
+
+impl From<rules::State> for Signature {
+    fn from(state: rules::State) -> Signature {
         Signature {
             signature: state.signature,
             proto_signature: state.proto_signature,
+            normalized_frames: state.normalized_frames,
             notes: state.notes,
             debug_log: state.debug,
         }
+    }
+}
+
+impl Signature {
+    /// Socorro's `Result.to_dict()` as `POST /api/CrashSignature/` answers
+    /// it: `signature`, `notes`, `extra` (`proto_signature` and
+    /// `normalized_frames` when a stack gave them) and, when asked,
+    /// `debug_log`.
+    pub fn to_result(&self, with_debug_log: bool) -> Value {
+        let mut extra = Map::new();
+        if let Some(proto) = &self.proto_signature {
+            extra.insert("proto_signature".into(), Value::from(proto.as_str()));
+        }
+        if !self.normalized_frames.is_empty() {
+            extra.insert(
+                "normalized_frames".into(),
+                Value::from(self.normalized_frames.clone()),
+            );
+        }
+        let mut out = Map::new();
+        out.insert("signature".into(), Value::from(self.signature.as_str()));
+        out.insert("notes".into(), Value::from(self.notes.clone()));
+        if with_debug_log {
+            out.insert("debug_log".into(), Value::from(self.debug_log.clone()));
+        }
+        out.insert("extra".into(), Value::Object(extra));
+        Value::Object(out)
     }
 }
 

@@ -28,6 +28,9 @@ pub const MAX_LENGTH: usize = 255;
 pub struct State {
     pub signature: String,
     pub proto_signature: Option<String>,
+    /// The normalised frames the C signature was built from (Socorro's
+    /// `extra["normalized_frames"]`); empty when none were.
+    pub normalized_frames: Vec<String>,
     pub notes: Vec<String>,
     /// Socorro's `debug_log`: how the signature came about, step by step.
     pub debug: Vec<String>,
@@ -133,6 +136,7 @@ fn signature_generation(
     let (signature, notes, debug) = c_signature(lists, &frames, crashing);
     if !frames.is_empty() {
         state.proto_signature = Some(frames.join(" | "));
+        state.normalized_frames.clone_from(&frames);
     }
     notes.iter().for_each(|n| state.note(NAME, n));
     debug.iter().for_each(|n| state.debug(NAME, n));

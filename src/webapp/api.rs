@@ -18,7 +18,8 @@ use super::{public, query_params, Caller, Webapp};
 use crate::access::Permission;
 use crate::crash_id::CrashId;
 use crate::queue::{self, Message, QueueName};
-use crate::search::{Search, SearchError};
+use crate::search::fields::{Field, FieldKind, FIELDS};
+use crate::search::{query, Search, SearchError};
 use crate::storage::{layout, StorageError};
 
 /// Most crash ids one `POST /api/Reprocessing/` takes.
@@ -35,6 +36,15 @@ pub struct ApiError {
     status: StatusCode,
     body: Value,
     retry_after: bool,
+    cors: bool,
+}
+
+impl ApiError {
+    /// The error with `Access-Control-Allow-Origin: *`, for endpoints open
+    /// to every origin.
+    fn with_cors(self) -> ApiError {
+        ApiError { cors: true, ..self }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -45,6 +55,9 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
+        if self.cors {
+            response = with_cors(response);
+        }
         response
     }
 }
@@ -54,6 +67,7 @@ pub fn error(status: StatusCode, message: &str) -> ApiError {
         status,
         body: json!({ "error": message }),
         retry_after: false,
+        cors: false,
     }
 }
 
@@ -69,6 +83,7 @@ fn required(field: &str) -> ApiError {
         status: StatusCode::BAD_REQUEST,
         body: json!({"errors": {field: ["This field is required."]}}),
         retry_after: false,
+        cors: false,
     }
 }
 
@@ -157,23 +172,260 @@ fn for_caller(
 }
 
 /// `GET /api/SuperSearch/`: every Super Search parameter, checked by the
-/// code `crashkit query` uses. Every indexed field is public, so the
-/// answer does not depend on the token.
+/// code `crashkit query` uses. Without `view_pii`, protected fields are
+/// out of reach as in Socorro's public Super Search: filters on them are
+/// ignored and they are removed from columns, sorts and aggregations
+/// ([`query::without_protected`]). With `view_pii`, everything.
 pub async fn super_search(
     State(app): State<Arc<Webapp>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    app.caller(&headers)?;
-    let params = query_params(query.as_deref());
+    let caller = app.caller(&headers)?;
+    let mut params = query_params(query.as_deref());
+    if !caller.has(Permission::ViewPii) {
+        params = query::without_protected(&params);
+    }
+    run_super_search(&app, &params).await
+}
+
+/// `GET /api/SuperSearchUnredacted/`: Super Search over every field,
+/// protected ones included; needs `view_pii`.
+pub async fn super_search_unredacted(
+    State(app): State<Arc<Webapp>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let caller = app.caller(&headers)?;
+    if !caller.has(Permission::ViewPii) {
+        return Err(forbidden(Permission::ViewPii, false));
+    }
+    run_super_search(&app, &query_params(query.as_deref())).await
+}
+
+async fn run_super_search(app: &Webapp, params: &[(String, String)]) -> Result<Response, ApiError> {
     let search =
-        Search::parse(&params, Utc::now()).map_err(|bad| bad_request(&bad.param, &bad.message))?;
+        Search::parse(params, Utc::now()).map_err(|bad| bad_request(&bad.param, &bad.message))?;
     let page = app
         .index
         .search(&search, None)
         .await
         .map_err(search_error)?;
     Ok(Json(page.to_super_search(&search)).into_response())
+}
+
+/// `GET /api/SuperSearchFields/`: every field, in Socorro's shape (name to
+/// `name`, `description`, `query_type`, `data_validation_type`,
+/// `permissions_needed`, `storage_mapping`, …). Public.
+pub async fn super_search_fields() -> Response {
+    let fields: Map<String, Value> = FIELDS
+        .iter()
+        .map(|f| (f.name.to_owned(), field_json(f)))
+        .collect();
+    Json(Value::Object(fields)).into_response()
+}
+
+fn field_json(f: &Field) -> Value {
+    let (namespace, in_database_name) = match f.source.rsplit_once('.') {
+        Some((path, last)) => (format!("processed_crash.{path}"), last),
+        None => ("processed_crash".to_owned(), f.source),
+    };
+    let validation = match f.kind {
+        FieldKind::Enum => "enum",
+        FieldKind::Keyword | FieldKind::Text => "str",
+        FieldKind::Integer => "int",
+        FieldKind::Float => "float",
+        FieldKind::Date => "datetime",
+        FieldKind::Bool => "bool",
+    };
+    let storage = match f.kind {
+        FieldKind::Enum | FieldKind::Keyword => json!({"type": "string", "analyzer": "keyword"}),
+        FieldKind::Text => json!({
+            "type": "string",
+            "index": "analyzed",
+            "fields": {"full": {"type": "string", "index": "not_analyzed"}},
+        }),
+        FieldKind::Integer => json!({"type": "long"}),
+        FieldKind::Float => json!({"type": "double"}),
+        FieldKind::Date => json!({"type": "date"}),
+        FieldKind::Bool => json!({"type": "boolean"}),
+    };
+    let permissions: Vec<&str> = if f.is_protected() {
+        vec!["crashstats.view_pii"]
+    } else {
+        Vec::new()
+    };
+    json!({
+        "name": f.name,
+        "namespace": namespace,
+        "in_database_name": in_database_name,
+        "description": f.description(),
+        "query_type": f.kind.query_type(),
+        "data_validation_type": validation,
+        "form_field_choices": [],
+        "has_full_version": f.kind == FieldKind::Text,
+        "is_exposed": true,
+        "is_returned": true,
+        "permissions_needed": permissions,
+        "webapp_permissions_needed": permissions,
+        "storage_mapping": storage,
+    })
+}
+
+/// Most jobs one `POST /api/CrashSignature/` takes.
+pub const MAX_SIGNATURE_JOBS: usize = 1000;
+
+/// `POST /api/CrashSignature/` with `{"jobs": [CRASH_DATA, …]}` (siggen's
+/// crash-data shape): `{"results": [{"signature", "notes", "extra"}, …]}`
+/// from the signature lists processing uses; `debug_log` too when the
+/// request has the header `Debug: 1`. Open to every origin (CORS), as in
+/// Socorro.
+pub async fn crash_signature(
+    State(app): State<Arc<Webapp>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    app.caller(&headers).map_err(|e| e.with_cors())?;
+    let payload: Value = serde_json::from_slice(&body)
+        .map_err(|e| bad_request("jobs", &format!("the body is not JSON: {e}")).with_cors())?;
+    let jobs = match payload.get("jobs") {
+        Some(Value::Array(jobs)) if !jobs.is_empty() => jobs,
+        Some(Value::Array(_)) | None | Some(Value::Null) => {
+            return Err(error(StatusCode::BAD_REQUEST, "no jobs specified").with_cors())
+        }
+        Some(_) => {
+            return Err(bad_request("jobs", "must be a list of crash data objects").with_cors())
+        }
+    };
+    if jobs.len() > MAX_SIGNATURE_JOBS {
+        return Err(bad_request(
+            "jobs",
+            &format!(
+                "{} jobs: at most {MAX_SIGNATURE_JOBS} per request",
+                jobs.len()
+            ),
+        )
+        .with_cors());
+    }
+    let debug = headers
+        .get("debug")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == "1");
+    let mut results = Vec::with_capacity(jobs.len());
+    for (i, job) in jobs.iter().enumerate() {
+        let Value::Object(crash) = job else {
+            return Err(bad_request("jobs", &format!("job {i} is not an object")).with_cors());
+        };
+        results.push(app.signatures.generate(crash).to_result(debug));
+    }
+    Ok(with_cors(
+        Json(json!({ "results": results })).into_response(),
+    ))
+}
+
+/// The CORS preflight of `POST /api/CrashSignature/`.
+pub async fn cors_preflight() -> Response {
+    let mut response = with_cors(StatusCode::OK.into_response());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Content-Type, Auth-Token, Debug"),
+    );
+    response
+}
+
+fn with_cors(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// `GET /api/VersionString/?product=P&channel=C&build_id=B`: the versions
+/// crashes of that product, channel and build were indexed with, most
+/// common first (Socorro reads them from its archive scraper's table;
+/// crashkit from the crashes themselves). On the beta and aurora channels,
+/// as Socorro: only `b` versions when there are any, else only `rc` ones.
+pub async fn version_string(
+    State(app): State<Arc<Webapp>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    app.caller(&headers)?;
+    let params = query_params(query.as_deref());
+    let mut wanted = Vec::new();
+    for name in ["product", "channel", "build_id"] {
+        match param(&params, name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            Some(v) => wanted.push(v.to_owned()),
+            None => return Err(required(name)),
+        }
+    }
+    let (product, channel, build_id) = (&wanted[0], wanted[1].to_lowercase(), &wanted[2]);
+    let built = build_id
+        .get(..8)
+        .filter(|_| build_id.parse::<i64>().is_ok())
+        .and_then(|day| chrono::NaiveDate::parse_from_str(day, "%Y%m%d").ok());
+    let Some(built) = built else {
+        return Err(bad_request(
+            "build_id",
+            "must be a build id (YYYYMMDDHHMMSS)",
+        ));
+    };
+    let search_params: Vec<(String, String)> = [
+        ("product", product.clone()),
+        ("release_channel", channel.clone()),
+        ("build_id", build_id.clone()),
+        // A build crashes from the day it was built; a year of crashes
+        // (Super Search's longest range) is plenty to see its versions.
+        ("date", format!(">={}", built.format("%Y-%m-%d"))),
+        (
+            "date",
+            format!("<{}", (built + chrono::Days::new(365)).format("%Y-%m-%d")),
+        ),
+        ("_facets", "version".to_owned()),
+        ("_facets_size", "100".to_owned()),
+        ("_results_number", "0".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let search = Search::parse(&search_params, Utc::now())
+        .map_err(|bad| bad_request(&bad.param, &bad.message))?;
+    let page = app
+        .index
+        .search(&search, None)
+        .await
+        .map_err(search_error)?;
+    let answer = page.to_super_search(&search);
+    let mut versions: Vec<String> = answer["facets"]["version"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["term"].as_str().map(str::to_owned))
+        .collect();
+    if matches!(channel.as_str(), "beta" | "aurora") && !versions.is_empty() {
+        let betas = versions[0].contains('b');
+        versions.retain(|v| {
+            if betas {
+                !v.contains("rc")
+            } else {
+                v.contains("rc")
+            }
+        });
+    }
+    let hits: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({ "version_string": v }))
+        .collect();
+    Ok(Json(json!({ "hits": hits, "total": hits.len() })).into_response())
 }
 
 /// `GET /api/RawCrash/?crash_id=…[&format=meta|raw][&name=…]`: the

@@ -45,6 +45,9 @@ pub struct Webapp {
     pub max_download_rows: usize,
     /// Longest a request may take.
     pub request_timeout: std::time::Duration,
+    /// Signature generation for `POST /api/CrashSignature/`, with the
+    /// lists processing uses (`process.siglists`).
+    pub signatures: crate::signature::Generator,
 }
 
 impl Webapp {
@@ -53,8 +56,10 @@ impl Webapp {
         storage: CrashStorage,
         index: Arc<dyn SearchIndex>,
         queue: Option<Arc<dyn Queue>>,
+        signatures: crate::signature::Generator,
     ) -> Webapp {
         Webapp {
+            signatures,
             storage,
             index,
             queue,
@@ -105,6 +110,16 @@ pub fn router(app: Arc<Webapp>) -> Router {
     let limit = app.request_timeout;
     Router::new()
         .route("/api/SuperSearch/", get(api::super_search))
+        .route(
+            "/api/SuperSearchUnredacted/",
+            get(api::super_search_unredacted),
+        )
+        .route("/api/SuperSearchFields/", get(api::super_search_fields))
+        .route(
+            "/api/CrashSignature/",
+            axum::routing::post(api::crash_signature).options(api::cors_preflight),
+        )
+        .route("/api/VersionString/", get(api::version_string))
         .route("/api/RawCrash/", get(api::raw_crash))
         .route("/api/ProcessedCrash/", get(api::processed_crash))
         .route("/api/Reprocessing/", axum::routing::post(api::reprocessing))

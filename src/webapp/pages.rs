@@ -145,7 +145,9 @@ async fn run_search(
     app: &Webapp,
     params: &[(String, String)],
 ) -> Result<(Search, Value), PageError> {
-    let search = Search::parse(params, Utc::now())
+    // Pages have no signed-in users yet: they search public fields only.
+    let params = search::query::without_protected(params);
+    let search = Search::parse(&params, Utc::now())
         .map_err(|bad| error_page(StatusCode::BAD_REQUEST, "Bad search", &bad.to_string()))?;
     let page = app.index.search(&search, None).await.map_err(search_page)?;
     let answer = page.to_super_search(&search);
@@ -742,6 +744,7 @@ async fn download(
         params.retain(|(k, _)| k != "_columns");
         params.push(("_columns".into(), "uuid".into()));
     }
+    let params = search::query::without_protected(&params);
     let search = Search::parse(&params, Utc::now())
         .map_err(|bad| api::error(StatusCode::BAD_REQUEST, &format!("Bad request: {bad}")))?;
     let mut hits = Vec::new();

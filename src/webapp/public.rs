@@ -415,15 +415,20 @@ mod tests {
     }
 
     #[test]
-    fn every_search_field_is_public() {
-        // Super Search answers without a token, so what it indexes must be public.
+    fn search_fields_are_protected_exactly_when_their_source_is() {
+        // Public Super Search drops protected fields; the rest of the
+        // processed crash it mirrors must agree on which those are.
+        let mut protected = 0;
         for field in crate::search::fields::FIELDS {
-            assert!(
-                is_public_field(field.source),
-                "{} (from {}) is not public",
+            assert_eq!(
+                field.is_protected(),
+                !is_public_field(field.source_key()),
+                "{} (from {})",
                 field.name,
                 field.source
             );
+            protected += usize::from(field.is_protected());
         }
+        assert_eq!(protected, 15);
     }
 }

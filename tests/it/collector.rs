@@ -93,6 +93,8 @@ impl Drop for Server {
 /// A response: status, headers (lower-case names), body.
 pub struct Response {
     pub status: u16,
+    /// The status line and headers, as sent.
+    pub head: String,
     pub body: Vec<u8>,
 }
 
@@ -125,7 +127,7 @@ pub fn raw_request(addr: &str, request: &[u8]) -> Response {
     {
         body = dechunk(&body);
     }
-    Response { status, body }
+    Response { status, head, body }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {

@@ -132,6 +132,21 @@ impl Site {
         (r.status, r.body)
     }
 
+    /// `POST path` with a JSON body and extra header lines (`Name: value`).
+    pub fn post_json(&self, path: &str, body: &str, extra: &[&str]) -> crate::collector::Response {
+        let mut head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for line in extra {
+            head.push_str(&format!("{line}\r\n"));
+        }
+        head.push_str("\r\n");
+        head.push_str(body);
+        raw_request(&self.addr, head.as_bytes())
+    }
+
     /// Every crash id the demo stored, sorted.
     pub fn crash_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = std::fs::read_dir(self.storage().join("v1/processed_crash"))
@@ -361,6 +376,220 @@ fn no_protected_field_of_the_processed_crash_leaves_without_view_pii() {
     for field in &carried {
         assert_eq!(processed[*field], stored[*field], "view_pii: {field}");
     }
+}
+
+#[test]
+fn super_search_treats_protected_fields_as_socorro() {
+    let site = Site::start();
+    let total = |path: &str, token: Option<&str>| {
+        let (status, body) = site.get(path, token);
+        assert_eq!(
+            status,
+            200,
+            "{path} {token:?}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        json(&body)
+    };
+    let url_query = "/api/SuperSearch/?product=Protected&url=~nothing-like-it&_columns=url&_columns=uuid&_facets=url&_sort=-url";
+    // Without view_pii: the filter on url is no parameter, url is out of
+    // the columns and the facets.
+    for token in [None, Some("dumps")] {
+        let answer = total(url_query, token);
+        assert_eq!(answer["total"], 1, "{token:?}");
+        assert!(answer["hits"][0].get("url").is_none(), "{token:?}");
+        assert!(answer["hits"][0]["uuid"].is_string(), "{token:?}");
+        assert!(answer["facets"].get("url").is_none(), "{token:?}");
+        assert_eq!(leaks(&serde_json::to_vec(&answer).unwrap()), None);
+        let (status, body) = site.get("/api/SuperSearchUnredacted/?product=Protected", token);
+        assert_eq!(status, 403, "{token:?}");
+        assert!(String::from_utf8_lossy(&body).contains("View Personal Identifiable Information"));
+    }
+    // With view_pii, on both endpoints: filtered, returned and faceted.
+    for path in [
+        url_query.to_owned(),
+        url_query.replace("/SuperSearch/", "/SuperSearchUnredacted/"),
+    ] {
+        assert_eq!(total(&path, Some("pii"))["total"], 0, "{path}");
+        let path = path.replace("nothing-like-it", "SECRET-url");
+        let answer = total(&path, Some("pii"));
+        assert_eq!(answer["total"], 1, "{path}");
+        assert_eq!(answer["hits"][0]["url"], "https://SECRET-url.example/");
+        assert_eq!(answer["facets"]["url"][0]["count"], 1);
+    }
+    // Unknown fields stay a 400 naming the parameter, for everyone.
+    let (status, body) = site.get("/api/SuperSearch/?no_such_field=1", None);
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("no_such_field"));
+
+    // SuperSearchFields: every field, in Socorro's shape.
+    let fields = total("/api/SuperSearchFields/", None);
+    let fields = fields.as_object().unwrap();
+    assert_eq!(fields.len(), crashkit::search::fields::FIELDS.len());
+    assert!(fields.len() >= 150);
+    assert_eq!(
+        fields["url"]["permissions_needed"],
+        serde_json::json!(["crashstats.view_pii"])
+    );
+    assert_eq!(
+        fields["signature"]["permissions_needed"],
+        serde_json::json!([])
+    );
+    assert_eq!(fields["signature"]["has_full_version"], true);
+    assert_eq!(fields["platform"]["in_database_name"], "os_name");
+    assert_eq!(
+        fields["memory_explicit"]["namespace"],
+        "processed_crash.memory_measures"
+    );
+    assert_eq!(fields["uptime_ts"]["query_type"], "float");
+    assert_eq!(fields["date"]["query_type"], "date");
+    for (name, field) in fields {
+        for key in [
+            "name",
+            "description",
+            "query_type",
+            "data_validation_type",
+            "namespace",
+            "in_database_name",
+            "permissions_needed",
+            "storage_mapping",
+            "is_exposed",
+            "is_returned",
+            "has_full_version",
+            "form_field_choices",
+        ] {
+            assert!(field.get(key).is_some(), "{name} lacks {key}");
+        }
+    }
+}
+
+#[test]
+fn crash_signature_and_version_string_answer_as_socorro() {
+    let site = Site::start();
+    // CrashSignature: the signature `crashkit signature` gives the same job.
+    let job = serde_json::json!({
+        "os": "Windows NT",
+        "crashing_thread": 0,
+        "threads": [{"frames": [
+            {"frame": 0, "function": "KiFastSystemCallRet", "module": "ntdll.dll"},
+            {"frame": 1, "function": "nsThread::ProcessNextEvent(bool, bool*)", "module": "xul.dll",
+             "file": "hg:hg.mozilla.org/mozilla-central:xpcom/threads/nsThread.cpp:abc", "line": 10},
+            {"frame": 2, "function": "js::RunScript", "module": "xul.dll"},
+        ]}],
+    });
+    let expected = {
+        let out = crate::with_stdin(crashkit(&site.dir).arg("signature"), &job.to_string());
+        json(&out.stdout)
+    };
+    let body = serde_json::json!({"jobs": [job, {"java_stack_trace": "java.lang.Error: x\n\tat a.B.c(B.java:1)"}]});
+    let r = site.post_json("/api/CrashSignature/", &body.to_string(), &[]);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(r
+        .head
+        .to_ascii_lowercase()
+        .contains("access-control-allow-origin: *"));
+    let answer = json(&r.body);
+    let first = &answer["results"][0];
+    assert_eq!(first["signature"], expected["signature"]);
+    assert_eq!(first["notes"], expected["notes"]);
+    assert_eq!(
+        first["extra"]["proto_signature"],
+        expected["proto_signature"]
+    );
+    assert!(
+        first["extra"]["normalized_frames"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 3
+    );
+    assert!(first.get("debug_log").is_none());
+    assert_eq!(
+        answer["results"][1]["signature"],
+        "java.lang.Error: x at a.B.c(B.java)"
+    );
+    assert!(answer["results"][1]["extra"]
+        .get("proto_signature")
+        .is_none());
+    let r = site.post_json("/api/CrashSignature/", &body.to_string(), &["Debug: 1"]);
+    assert!(!json(&r.body)["results"][0]["debug_log"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    for (bad, says) in [
+        ("{}", "no jobs specified"),
+        ("{\"jobs\": []}", "no jobs specified"),
+        ("{\"jobs\": [1]}", "job 0 is not an object"),
+        ("{\"jobs\": 3}", "jobs"),
+        ("not json", "not JSON"),
+    ] {
+        let r = site.post_json("/api/CrashSignature/", bad, &[]);
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(String::from_utf8_lossy(&r.body).contains(says), "{bad}");
+        assert!(
+            r.head
+                .to_ascii_lowercase()
+                .contains("access-control-allow-origin: *"),
+            "{bad}"
+        );
+    }
+    let preflight = raw_request(
+        &site.addr,
+        format!(
+            "OPTIONS /api/CrashSignature/ HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nOrigin: https://x.example\r\nAccess-Control-Request-Method: POST\r\n\r\n",
+            site.addr
+        )
+        .as_bytes(),
+    );
+    assert_eq!(preflight.status, 200);
+    assert!(preflight
+        .head
+        .to_ascii_lowercase()
+        .contains("access-control-allow-methods: post"));
+
+    // VersionString: the versions indexed crashes of a product, channel
+    // and build carry.
+    let crash = site.processed_crash(&site.crash_ids()[0]);
+    let path = format!(
+        "/api/VersionString/?product={}&channel={}&build_id={}",
+        crash["product"].as_str().unwrap(),
+        crash["release_channel"].as_str().unwrap().to_uppercase(),
+        crash["build"].as_str().unwrap()
+    );
+    let (status, body) = site.get(&path, None);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let answer = json(&body);
+    let versions: Vec<&str> = answer["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["version_string"].as_str().unwrap())
+        .collect();
+    assert!(
+        versions.contains(&crash["version"].as_str().unwrap()),
+        "{versions:?}"
+    );
+    assert_eq!(answer["total"], versions.len());
+    let (status, body) = site.get(
+        "/api/VersionString/?product=Firefox&channel=beta&build_id=20000101000000",
+        None,
+    );
+    assert_eq!(
+        (status, json(&body)),
+        (200, serde_json::json!({"hits": [], "total": 0}))
+    );
+    let (status, body) = site.get(
+        "/api/VersionString/?product=Firefox&channel=beta&build_id=x",
+        None,
+    );
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("build_id"));
+    let (status, body) = site.get("/api/VersionString/?product=Firefox&channel=beta", None);
+    assert_eq!(status, 400);
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"errors": {"build_id": ["This field is required."]}})
+    );
 }
 
 #[test]
