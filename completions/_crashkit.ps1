@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('reprocess', 'reprocess', [CompletionResultType]::ParameterValue, 'Send crashes back through processing')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download crashes by id from a Crash Stats API, or from a storage')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy crash data between storages, verified and resumable')
+            [CompletionResult]::new('bugs', 'bugs', [CompletionResultType]::ParameterValue, 'Bug associations beside the index: import from Bugzilla, add, remove, show')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('generate-crashes', 'generate-crashes', [CompletionResultType]::ParameterValue, 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
@@ -324,6 +325,107 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'crashkit;bugs' {
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index the associations live beside (index.url)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Read bugs whose crash signatures changed since the last run from a Bugzilla REST API and make their associations match (`[@ signature]` values of cf_crash_signature). An API key, when needed, comes from CRASHKIT_BUGZILLA_API_KEY')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Associate a bug with one or more signatures')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a bug''s association with one or more signatures')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the bugs of signatures (and those bugs'' other signatures) as tab-separated `bug<TAB>signature` lines')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'crashkit;bugs;import' {
+            [CompletionResult]::new('--bugzilla', '--bugzilla', [CompletionResultType]::ParameterName, 'Bugzilla''s REST root, e.g. https://bugzilla.mozilla.org/rest')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Ask for bugs changed since this day instead of since the last run')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on Bugzilla after failing this long (seconds)')
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index the associations live beside (index.url)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'crashkit;bugs;add' {
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index the associations live beside (index.url)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'crashkit;bugs;remove' {
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index the associations live beside (index.url)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'crashkit;bugs;show' {
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index the associations live beside (index.url)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'crashkit;bugs;help' {
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Read bugs whose crash signatures changed since the last run from a Bugzilla REST API and make their associations match (`[@ signature]` values of cf_crash_signature). An API key, when needed, comes from CRASHKIT_BUGZILLA_API_KEY')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Associate a bug with one or more signatures')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a bug''s association with one or more signatures')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the bugs of signatures (and those bugs'' other signatures) as tab-separated `bug<TAB>signature` lines')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'crashkit;bugs;help;import' {
+            break
+        }
+        'crashkit;bugs;help;add' {
+            break
+        }
+        'crashkit;bugs;help;remove' {
+            break
+        }
+        'crashkit;bugs;help;show' {
+            break
+        }
+        'crashkit;bugs;help;help' {
+            break
+        }
         'crashkit;signature' {
             [CompletionResult]::new('--siglists', '--siglists', [CompletionResultType]::ParameterName, 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
@@ -396,6 +498,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('reprocess', 'reprocess', [CompletionResultType]::ParameterValue, 'Send crashes back through processing')
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download crashes by id from a Crash Stats API, or from a storage')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy crash data between storages, verified and resumable')
+            [CompletionResult]::new('bugs', 'bugs', [CompletionResultType]::ParameterValue, 'Bug associations beside the index: import from Bugzilla, add, remove, show')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('generate-crashes', 'generate-crashes', [CompletionResultType]::ParameterValue, 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
@@ -443,6 +546,25 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             break
         }
         'crashkit;help;migrate' {
+            break
+        }
+        'crashkit;help;bugs' {
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Read bugs whose crash signatures changed since the last run from a Bugzilla REST API and make their associations match (`[@ signature]` values of cf_crash_signature). An API key, when needed, comes from CRASHKIT_BUGZILLA_API_KEY')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Associate a bug with one or more signatures')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a bug''s association with one or more signatures')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the bugs of signatures (and those bugs'' other signatures) as tab-separated `bug<TAB>signature` lines')
+            break
+        }
+        'crashkit;help;bugs;import' {
+            break
+        }
+        'crashkit;help;bugs;add' {
+            break
+        }
+        'crashkit;help;bugs;remove' {
+            break
+        }
+        'crashkit;help;bugs;show' {
             break
         }
         'crashkit;help;signature' {

@@ -16,6 +16,9 @@ _crashkit() {
             ",$1")
                 cmd="crashkit"
                 ;;
+            crashkit,bugs)
+                cmd="crashkit__subcmd__bugs"
+                ;;
             crashkit,collect-serve)
                 cmd="crashkit__subcmd__collect__subcmd__serve"
                 ;;
@@ -61,6 +64,36 @@ _crashkit() {
             crashkit,signature)
                 cmd="crashkit__subcmd__signature"
                 ;;
+            crashkit__subcmd__bugs,add)
+                cmd="crashkit__subcmd__bugs__subcmd__add"
+                ;;
+            crashkit__subcmd__bugs,help)
+                cmd="crashkit__subcmd__bugs__subcmd__help"
+                ;;
+            crashkit__subcmd__bugs,import)
+                cmd="crashkit__subcmd__bugs__subcmd__import"
+                ;;
+            crashkit__subcmd__bugs,remove)
+                cmd="crashkit__subcmd__bugs__subcmd__remove"
+                ;;
+            crashkit__subcmd__bugs,show)
+                cmd="crashkit__subcmd__bugs__subcmd__show"
+                ;;
+            crashkit__subcmd__bugs__subcmd__help,add)
+                cmd="crashkit__subcmd__bugs__subcmd__help__subcmd__add"
+                ;;
+            crashkit__subcmd__bugs__subcmd__help,help)
+                cmd="crashkit__subcmd__bugs__subcmd__help__subcmd__help"
+                ;;
+            crashkit__subcmd__bugs__subcmd__help,import)
+                cmd="crashkit__subcmd__bugs__subcmd__help__subcmd__import"
+                ;;
+            crashkit__subcmd__bugs__subcmd__help,remove)
+                cmd="crashkit__subcmd__bugs__subcmd__help__subcmd__remove"
+                ;;
+            crashkit__subcmd__bugs__subcmd__help,show)
+                cmd="crashkit__subcmd__bugs__subcmd__help__subcmd__show"
+                ;;
             crashkit__subcmd__config,check)
                 cmd="crashkit__subcmd__config__subcmd__check"
                 ;;
@@ -84,6 +117,9 @@ _crashkit() {
                 ;;
             crashkit__subcmd__config__subcmd__help,show)
                 cmd="crashkit__subcmd__config__subcmd__help__subcmd__show"
+                ;;
+            crashkit__subcmd__help,bugs)
+                cmd="crashkit__subcmd__help__subcmd__bugs"
                 ;;
             crashkit__subcmd__help,collect-serve)
                 cmd="crashkit__subcmd__help__subcmd__collect__subcmd__serve"
@@ -130,6 +166,18 @@ _crashkit() {
             crashkit__subcmd__help,signature)
                 cmd="crashkit__subcmd__help__subcmd__signature"
                 ;;
+            crashkit__subcmd__help__subcmd__bugs,add)
+                cmd="crashkit__subcmd__help__subcmd__bugs__subcmd__add"
+                ;;
+            crashkit__subcmd__help__subcmd__bugs,import)
+                cmd="crashkit__subcmd__help__subcmd__bugs__subcmd__import"
+                ;;
+            crashkit__subcmd__help__subcmd__bugs,remove)
+                cmd="crashkit__subcmd__help__subcmd__bugs__subcmd__remove"
+                ;;
+            crashkit__subcmd__help__subcmd__bugs,show)
+                cmd="crashkit__subcmd__help__subcmd__bugs__subcmd__show"
+                ;;
             crashkit__subcmd__help__subcmd__config,check)
                 cmd="crashkit__subcmd__help__subcmd__config__subcmd__check"
                 ;;
@@ -146,12 +194,238 @@ _crashkit() {
 
     case "${cmd}" in
         crashkit)
-            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help"
+            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve demo config index query serve process reprocess fetch migrate bugs signature generate-crashes process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs)
+            opts="-v -q -h -V --index --config --verbose --quiet --log-format --help --version import add remove show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__add)
+            opts="-v -q -h -V --index --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__help)
+            opts="import add remove show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__import)
+            opts="-v -q -h -V --bugzilla --since --timeout --index --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bugzilla)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__remove)
+            opts="-v -q -h -V --index --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__bugs__subcmd__show)
+            opts="-v -q -h -V --index --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -552,8 +826,78 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help)
-            opts="collect-serve demo config index query serve process reprocess fetch migrate signature generate-crashes process-worker generate-assets help"
+            opts="collect-serve demo config index query serve process reprocess fetch migrate bugs signature generate-crashes process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__bugs)
+            opts="import add remove show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__bugs__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__bugs__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__bugs__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__bugs__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

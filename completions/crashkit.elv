@@ -38,6 +38,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand reprocess 'Send crashes back through processing'
             cand fetch 'Download crashes by id from a Crash Stats API, or from a storage'
             cand migrate 'Copy crash data between storages, verified and resumable'
+            cand bugs 'Bug associations beside the index: import from Bugzilla, add, remove, show'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
@@ -302,6 +303,96 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'crashkit;bugs'= {
+            cand --index 'The search index the associations live beside (index.url)'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand import 'Read bugs whose crash signatures changed since the last run from a Bugzilla REST API and make their associations match (`[@ signature]` values of cf_crash_signature). An API key, when needed, comes from CRASHKIT_BUGZILLA_API_KEY'
+            cand add 'Associate a bug with one or more signatures'
+            cand remove 'Remove a bug''s association with one or more signatures'
+            cand show 'Print the bugs of signatures (and those bugs'' other signatures) as tab-separated `bug<TAB>signature` lines'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'crashkit;bugs;import'= {
+            cand --bugzilla 'Bugzilla''s REST root, e.g. https://bugzilla.mozilla.org/rest'
+            cand --since 'Ask for bugs changed since this day instead of since the last run'
+            cand --timeout 'Give up on Bugzilla after failing this long (seconds)'
+            cand --index 'The search index the associations live beside (index.url)'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'crashkit;bugs;add'= {
+            cand --index 'The search index the associations live beside (index.url)'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'crashkit;bugs;remove'= {
+            cand --index 'The search index the associations live beside (index.url)'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'crashkit;bugs;show'= {
+            cand --index 'The search index the associations live beside (index.url)'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'crashkit;bugs;help'= {
+            cand import 'Read bugs whose crash signatures changed since the last run from a Bugzilla REST API and make their associations match (`[@ signature]` values of cf_crash_signature). An API key, when needed, comes from CRASHKIT_BUGZILLA_API_KEY'
+            cand add 'Associate a bug with one or more signatures'
+            cand remove 'Remove a bug''s association with one or more signatures'
+            cand show 'Print the bugs of signatures (and those bugs'' other signatures) as tab-separated `bug<TAB>signature` lines'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'crashkit;bugs;help;import'= {
+        }
+        &'crashkit;bugs;help;add'= {
+        }
+        &'crashkit;bugs;help;remove'= {
+        }
+        &'crashkit;bugs;help;show'= {
+        }
+        &'crashkit;bugs;help;help'= {
+        }
         &'crashkit;signature'= {
             cand --siglists 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
@@ -370,6 +461,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand reprocess 'Send crashes back through processing'
             cand fetch 'Download crashes by id from a Crash Stats API, or from a storage'
             cand migrate 'Copy crash data between storages, verified and resumable'
+            cand bugs 'Bug associations beside the index: import from Bugzilla, add, remove, show'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
@@ -404,6 +496,20 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help;fetch'= {
         }
         &'crashkit;help;migrate'= {
+        }
+        &'crashkit;help;bugs'= {
+            cand import 'Read bugs whose crash signatures changed since the last run from a Bugzilla REST API and make their associations match (`[@ signature]` values of cf_crash_signature). An API key, when needed, comes from CRASHKIT_BUGZILLA_API_KEY'
+            cand add 'Associate a bug with one or more signatures'
+            cand remove 'Remove a bug''s association with one or more signatures'
+            cand show 'Print the bugs of signatures (and those bugs'' other signatures) as tab-separated `bug<TAB>signature` lines'
+        }
+        &'crashkit;help;bugs;import'= {
+        }
+        &'crashkit;help;bugs;add'= {
+        }
+        &'crashkit;help;bugs;remove'= {
+        }
+        &'crashkit;help;bugs;show'= {
         }
         &'crashkit;help;signature'= {
         }

@@ -126,10 +126,12 @@ pub enum Command {
 
     /// Run a self-hosted Crash Stats: Socorro's API and web pages.
     ///
-    /// The API is Crash Stats' (/api/SuperSearch/, /api/RawCrash/,
-    /// /api/ProcessedCrash/, /api/Reprocessing/ with Auth-Token tokens from
-    /// [[serve.tokens]]; public fields only without one), so crashstats-tools
-    /// and `crashkit query --api` work against it. Pages: /report/index/<id>,
+    /// The API is Crash Stats' (/api/SuperSearch/, SuperSearchUnredacted,
+    /// SuperSearchFields, RawCrash, ProcessedCrash, Reprocessing,
+    /// CrashSignature, VersionString, Bugs, SignaturesByBugs,
+    /// SignatureFirstDate, with Auth-Token tokens from [[serve.tokens]];
+    /// public fields only without one), so crashstats-tools and `crashkit
+    /// query --api` work against it. Pages: /report/index/<id>,
     /// /search/, /topcrashers/, /signature/. Binds to loopback unless told
     /// otherwise; SIGTERM or SIGINT stops it.
     #[command(after_help = "Examples:
@@ -193,6 +195,19 @@ pub enum Command {
   crashkit migrate s3://old.bucket/socorro s3://new.bucket/prod --date-range 2026-11-01..2026-11-30 --dry-run
   crashkit migrate /srv/antenna-crashes ./crashdata --from-layout antenna-fs --delete-source")]
     Migrate(cmd::migrate::Args),
+
+    /// Bug associations beside the index: import from Bugzilla, add, remove, show.
+    ///
+    /// What Crash Stats' /api/Bugs/ and /api/SignaturesByBugs/ answer.
+    /// `import` is Socorro's hourly job: the bugs whose cf_crash_signature
+    /// changed since the last run, paged and retried, each bug's
+    /// `[@ signature]` list replacing its associations.
+    #[command(after_help = "Examples:
+  crashkit bugs --index ./crashindex import --bugzilla https://bugzilla.mozilla.org/rest
+  crashkit bugs --index ./crashindex add 1234567 'OOM | small' 'OOM | large'
+  crashkit bugs --index ./crashindex remove 1234567 'OOM | large'
+  crashkit bugs --index ./crashindex show 'OOM | small'")]
+    Bugs(cmd::bugs::Args),
 
     /// Generate Socorro crash signatures from crash data on stdin.
     ///

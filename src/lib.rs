@@ -16,6 +16,7 @@
 //! Dependencies point down; docs/architecture.md has the map.
 
 pub mod access;
+pub mod bugs;
 pub mod cli;
 pub mod cmd;
 pub mod collector;
@@ -73,6 +74,7 @@ mod architecture {
             "webapp",
             "migrate",
             "fetch",
+            "bugs",
         ],
     ];
 

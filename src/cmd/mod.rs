@@ -2,6 +2,7 @@
 //! an [`ExitStatus`]. Shared here: loading the configuration and the exit
 //! statuses.
 
+pub mod bugs;
 pub mod collect_serve;
 pub mod config;
 pub mod demo;
@@ -80,6 +81,7 @@ pub fn configure(cli: &Cli, config: &mut Config) -> anyhow::Result<()> {
         Command::Query(args) => query::apply_flags(args, config),
         Command::Demo(args) => demo::apply_flags(args, config),
         Command::Serve(args) => serve::apply_flags(args, config),
+        Command::Bugs(args) => bugs::apply_flags(args, config),
         Command::Fetch(args) => fetch::apply_flags(args, config),
         Command::Migrate(_) => {}
         // `config check FILE` reports on its file, whatever the rest says.
@@ -111,6 +113,7 @@ pub fn run(
         Command::Query(args) => query::run(args, config, out),
         Command::Demo(args) => demo::run(args, config, out),
         Command::Serve(args) => serve::run(args, config),
+        Command::Bugs(args) => bugs::run(args, config, out),
         Command::Fetch(args) => fetch::run(args, config, input, out),
         Command::Migrate(args) => migrate::run(args, config, out),
         Command::GenerateCrashes(args) => generate_crashes::run(args, out),

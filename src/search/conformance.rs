@@ -208,6 +208,102 @@ async fn every_kind_of_field(fx: Fixture) {
     );
 }
 
+/// Bug associations and first sightings, kept beside the crashes.
+async fn signature_facts(fx: Fixture) {
+    use super::facts::{bugs_and_related, BugAssociation, FirstSeen};
+    let facts = fx.index.facts();
+    let a = |bug: u64, sig: &str| BugAssociation {
+        bug_id: bug,
+        signature: sig.into(),
+    };
+    assert!(facts
+        .bugs_of_signatures(&["x".into()])
+        .await
+        .unwrap()
+        .is_empty());
+    facts
+        .change_bugs(&[a(1, "OOM | small"), a(1, "x"), a(2, "x"), a(3, "y")], &[])
+        .await
+        .unwrap();
+    facts
+        .change_bugs(&[a(2, "x")], &[a(3, "y"), a(9, "none")])
+        .await
+        .unwrap();
+    let related = bugs_and_related(facts, &["x".into()]).await.unwrap();
+    assert_eq!(related, [a(1, "OOM | small"), a(1, "x"), a(2, "x")]);
+    assert_eq!(
+        facts.signatures_of_bugs(&[1, 3]).await.unwrap(),
+        [a(1, "OOM | small"), a(1, "x")]
+    );
+    assert_eq!(facts.state("bugs.last_run").await.unwrap(), None);
+    facts
+        .set_state("bugs.last_run", "2026-11-26T10:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(
+        facts.state("bugs.last_run").await.unwrap().as_deref(),
+        Some("2026-11-26T10:00:00Z")
+    );
+
+    // First sightings follow what is indexed: earliest date, lowest build,
+    // each on its own; crashes without a build id do not count.
+    let day = |d: i64| now() - Duration::days(d);
+    load(
+        &fx,
+        vec![
+            crash(
+                day(3),
+                json!({"signature": "s1", "build": "20261120000000"}),
+            ),
+            crash(
+                day(5),
+                json!({"signature": "s1", "build": "20261121000000"}),
+            ),
+            crash(day(9), json!({"signature": "s1"})),
+            crash(
+                day(1),
+                json!({"signature": "s2", "build": "20261101000000"}),
+            ),
+        ],
+    )
+    .await;
+    load(
+        &fx,
+        vec![crash(
+            day(2),
+            json!({"signature": "s1", "build": "20261001000000"}),
+        )],
+    )
+    .await;
+    let got = facts
+        .first_seen(&["s1".into(), "s2".into(), "s3".into()])
+        .await
+        .unwrap();
+    let at = |d: i64| {
+        let when = day(d);
+        parse_date(&fields::format_date(&when)).unwrap()
+    };
+    assert_eq!(
+        got,
+        [
+            FirstSeen {
+                signature: "s1".into(),
+                first_date: at(5),
+                first_build: 20261001000000
+            },
+            FirstSeen {
+                signature: "s2".into(),
+                first_date: at(1),
+                first_build: 20261101000000
+            },
+        ]
+    );
+    // A rebuild empties the crashes, not the facts.
+    fx.index.clear().await.unwrap();
+    assert_eq!(facts.first_seen(&["s2".into()]).await.unwrap().len(), 1);
+    assert_eq!(facts.signatures_of_bugs(&[2]).await.unwrap(), [a(2, "x")]);
+}
+
 async fn basic_get_renames_fields(fx: Fixture) {
     load_now(&fx, &[json!({
         "signature": "js::break_your_browser", "build": 20000000, "os_name": "Linux", "cpu_count": 4,
@@ -1029,6 +1125,7 @@ macro_rules! conformance {
 
 conformance!(
     basic_get_renames_fields,
+    signature_facts,
     every_kind_of_field,
     enum_operators,
     string_operators,

@@ -37,6 +37,7 @@ use tantivy::{
     DocAddress, DocId, Index, IndexReader, IndexWriter, Score, SegmentReader, TantivyDocument, Term,
 };
 
+use super::facts::{Facts, FileFacts, Sightings};
 use super::fields::{self, Document, Field, FieldKind, FieldValue, FIELDS};
 use super::lucene;
 use super::query::{Agg, Cmp, Cond, Op, Scalar, Search};
@@ -161,6 +162,8 @@ pub struct Embedded(Arc<Inner>);
 
 struct Inner {
     root: PathBuf,
+    facts: Arc<FileFacts>,
+    sightings: Sightings,
     layout: Arc<Layout>,
     writer: Option<Mutex<Writer>>,
     readers: Mutex<HashMap<String, IndexReader>>,
@@ -272,6 +275,8 @@ impl Inner {
             }
         };
         let index = Inner {
+            facts: Arc::new(FileFacts::new(&root)),
+            sightings: Sightings::default(),
             root,
             layout: Arc::new(Layout::new()),
             writer,
@@ -1164,11 +1169,13 @@ impl SegmentCollector for CrashSegment {
 #[async_trait]
 impl SearchIndex for Embedded {
     async fn upsert(&self, docs: Vec<Document>) -> Result<Vec<Rejected>> {
+        self.0.sightings.add(&docs);
         self.blocking(move |i| i.upsert_blocking(docs)).await
     }
 
     async fn commit(&self) -> Result<()> {
-        self.blocking(|i| i.commit_blocking()).await
+        self.blocking(|i| i.commit_blocking()).await?;
+        self.0.facts.see(self.0.sightings.take()).await
     }
 
     async fn delete(&self, ids: &[CrashId]) -> Result<()> {
@@ -1201,6 +1208,10 @@ impl SearchIndex for Embedded {
 
     fn location(&self) -> String {
         self.0.location()
+    }
+
+    fn facts(&self) -> &dyn Facts {
+        &self.0.facts
     }
 }
 

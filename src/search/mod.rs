@@ -14,6 +14,7 @@
 
 mod elastic;
 mod embedded;
+pub mod facts;
 pub mod fields;
 pub mod lucene;
 pub mod query;
@@ -127,6 +128,9 @@ pub trait SearchIndex: Send + Sync + std::fmt::Debug {
     async fn clear(&self) -> Result<()>;
     /// Where the index is, for messages.
     fn location(&self) -> String;
+    /// The signatures' facts kept beside the crashes (bug associations,
+    /// first sightings, which upserted crashes update on commit).
+    fn facts(&self) -> &dyn facts::Facts;
 }
 
 /// Opens the index at `url`, with the other settings of `settings`.

@@ -428,6 +428,109 @@ pub async fn version_string(
     Ok(Json(json!({ "hits": hits, "total": hits.len() })).into_response())
 }
 
+/// Most signatures or bug ids one bugs or first-date request takes.
+pub const MAX_LOOKUPS: usize = 1000;
+
+/// The values of a repeated parameter (`signatures=a&signatures=b`), at
+/// least one and at most [`MAX_LOOKUPS`].
+fn list_param(params: &[(String, String)], name: &str) -> Result<Vec<String>, ApiError> {
+    let values: Vec<String> = params
+        .iter()
+        .filter(|(k, v)| k == name && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect();
+    if values.is_empty() {
+        return Err(required(name));
+    }
+    if values.len() > MAX_LOOKUPS {
+        return Err(bad_request(
+            name,
+            &format!("{} values: at most {MAX_LOOKUPS}", values.len()),
+        ));
+    }
+    Ok(values)
+}
+
+fn associations_json(hits: Vec<crate::search::facts::BugAssociation>) -> Response {
+    let hits: Vec<Value> = hits
+        .into_iter()
+        .map(|a| json!({"id": a.bug_id, "signature": a.signature}))
+        .collect();
+    Json(json!({"total": hits.len(), "hits": hits})).into_response()
+}
+
+/// `GET` or `POST /api/Bugs/` with `signatures` (repeated; a form body for
+/// POST): the bugs filed for them and every signature of those bugs,
+/// `{"hits": [{"id", "signature"}], "total"}` sorted by bug, as Socorro.
+pub async fn bugs(
+    State(app): State<Arc<Webapp>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    app.caller(&headers)?;
+    let mut params = query_params(query.as_deref());
+    params.extend(form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())));
+    let signatures = list_param(&params, "signatures")?;
+    let hits = crate::search::facts::bugs_and_related(app.index.facts(), &signatures)
+        .await
+        .map_err(search_error)?;
+    Ok(associations_json(hits))
+}
+
+/// `GET /api/SignaturesByBugs/?bug_ids=N&bug_ids=M`: the signatures those
+/// bugs are filed for.
+pub async fn signatures_by_bugs(
+    State(app): State<Arc<Webapp>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    app.caller(&headers)?;
+    let params = query_params(query.as_deref());
+    let bug_ids = list_param(&params, "bug_ids")?
+        .iter()
+        .map(|b| b.trim().parse::<u64>())
+        .collect::<Result<Vec<u64>, _>>()
+        .map_err(|_| bad_request("bug_ids", "bug ids are whole numbers"))?;
+    let hits = app
+        .index
+        .facts()
+        .signatures_of_bugs(&bug_ids)
+        .await
+        .map_err(search_error)?;
+    Ok(associations_json(hits))
+}
+
+/// `GET /api/SignatureFirstDate/?signatures=S…`: when and in which build
+/// each signature was first seen, `{"hits": [{"signature", "first_date",
+/// "first_build"}], "total"}` (`first_build` a string, as Socorro).
+pub async fn signature_first_date(
+    State(app): State<Arc<Webapp>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    app.caller(&headers)?;
+    let params = query_params(query.as_deref());
+    let signatures = list_param(&params, "signatures")?;
+    let seen = app
+        .index
+        .facts()
+        .first_seen(&signatures)
+        .await
+        .map_err(search_error)?;
+    let hits: Vec<Value> = seen
+        .into_iter()
+        .map(|s| {
+            json!({
+                "signature": s.signature,
+                "first_date": s.first_date.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+                "first_build": s.first_build.to_string(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"hits": hits, "total": hits.len()})).into_response())
+}
+
 /// `GET /api/RawCrash/?crash_id=…[&format=meta|raw][&name=…]`: the
 /// annotations (`meta`, public ones without `view_pii`) or one dump's bytes
 /// (`raw`, needs `view_rawdump`; `name=dump` is `upload_file_minidump`).

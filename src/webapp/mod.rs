@@ -120,6 +120,9 @@ pub fn router(app: Arc<Webapp>) -> Router {
             axum::routing::post(api::crash_signature).options(api::cors_preflight),
         )
         .route("/api/VersionString/", get(api::version_string))
+        .route("/api/Bugs/", get(api::bugs).post(api::bugs))
+        .route("/api/SignaturesByBugs/", get(api::signatures_by_bugs))
+        .route("/api/SignatureFirstDate/", get(api::signature_first_date))
         .route("/api/RawCrash/", get(api::raw_crash))
         .route("/api/ProcessedCrash/", get(api::processed_crash))
         .route("/api/Reprocessing/", axum::routing::post(api::reprocessing))

@@ -1238,3 +1238,162 @@ fn health_routes_answer_as_dockerflow_asks() {
     assert!(errors[0].as_str().unwrap().starts_with("queue"), "{errors}");
     assert_eq!(site.get("/__lbheartbeat__", None).0, 200);
 }
+
+/// A Bugzilla REST double: `bugs` bugs with crash signatures, served in
+/// pages as `limit`/`offset` ask; the first request fails with a 502.
+/// Returns its base URL and the query strings it was asked.
+fn bugzilla_double(
+    bugs: Vec<(u64, String)>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/rest", listener.local_addr().unwrap());
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 8192];
+            let len = stream.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..len]).into_owned();
+            let target = head.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let query = target
+                .split_once('?')
+                .map(|(_, q)| q.to_owned())
+                .unwrap_or_default();
+            seen.lock().unwrap().push(query.clone());
+            let (status, body) = if n == 0 {
+                ("502 Bad Gateway", "upstream down".to_owned())
+            } else {
+                let get = |k: &str| {
+                    form_urlencoded::parse(query.as_bytes())
+                        .find(|(key, _)| key == k)
+                        .and_then(|(_, v)| v.parse::<usize>().ok())
+                };
+                let (offset, limit) = (get("offset").unwrap_or(0), get("limit").unwrap_or(20));
+                let page: Vec<Value> = bugs
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|(id, sig)| serde_json::json!({"id": id, "cf_crash_signature": sig}))
+                    .collect();
+                ("200 OK", serde_json::json!({ "bugs": page }).to_string())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (base, asked)
+}
+
+#[test]
+fn bugs_and_first_dates_as_crash_stats_answers_them() {
+    let site = Site::start();
+    let index = site.dir.join("index");
+    let crash = site.processed_crash(&site.crash_ids()[0]);
+    let signature = crash["signature"].as_str().unwrap().to_owned();
+    let quoted: String = form_urlencoded::byte_serialize(signature.as_bytes()).collect();
+
+    // 502 bugs (two pages of 500), one of them filed for the demo's
+    // signature and another one; the double fails once first.
+    let mut bugs: Vec<(u64, String)> = (1..=501)
+        .map(|i| (100 + i, format!("[@ sig{i}]")))
+        .collect();
+    bugs.push((9001, format!("[@ {signature}]\r\n[@ OOM | small]")));
+    let (bugzilla, asked) = bugzilla_double(bugs);
+    let import = |extra: &[&str]| {
+        let out = run(crashkit(&site.dir)
+            .args(["bugs", "--index"])
+            .arg(&index)
+            .args(["import", "--bugzilla", &bugzilla])
+            .args(extra));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let said = import(&[]);
+    assert!(
+        said.contains("bugs read: 502, associations added: 503, removed: 0"),
+        "{said}"
+    );
+    // The server sees the import without a restart.
+    let (status, body) = site.get(&format!("/api/Bugs/?signatures={quoted}"), None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"total": 2, "hits": [
+            {"id": 9001, "signature": "OOM | small"},
+            {"id": 9001, "signature": signature},
+        ]})
+    );
+    let form = format!("signatures={quoted}");
+    let (status, body) = site.request("POST", "/api/Bugs/", None, Some(&form));
+    assert_eq!(
+        (status, json(&body)["total"].clone()),
+        (200, Value::from(2))
+    );
+    let (_, body) = site.get("/api/SignaturesByBugs/?bug_ids=9001&bug_ids=101", None);
+    assert_eq!(json(&body)["total"], 3);
+    assert_eq!(site.get("/api/SignaturesByBugs/?bug_ids=x", None).0, 400);
+    let (status, body) = site.get("/api/Bugs/", None);
+    assert_eq!(status, 400);
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"errors": {"signatures": ["This field is required."]}})
+    );
+
+    // The next run asks only for what changed since the last one (an hour
+    // of overlap), and the pages went by limit and offset.
+    {
+        let asked = asked.lock().unwrap();
+        assert_eq!(asked.len(), 3, "{asked:?}");
+        assert!(asked[2].contains("offset=500"), "{asked:?}");
+        assert!(asked[1].contains("chfieldfrom=1970-01-01"), "{asked:?}");
+    }
+    import(&[]);
+    let last = asked.lock().unwrap().last().unwrap().clone();
+    let from = form_urlencoded::parse(last.as_bytes())
+        .find(|(k, _)| k == "chfieldfrom")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let from = chrono::DateTime::parse_from_rfc3339(&from).unwrap();
+    let ago = chrono::Utc::now().signed_duration_since(from);
+    assert!(
+        ago > chrono::Duration::minutes(59) && ago < chrono::Duration::minutes(65),
+        "{last}"
+    );
+
+    // add, remove and show, for trackers that are not Bugzilla.
+    let bugs_cmd = |args: &[&str]| {
+        let out = run(crashkit(&site.dir)
+            .args(["bugs", "--index"])
+            .arg(&index)
+            .args(args));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    bugs_cmd(&["add", "77", &signature]);
+    bugs_cmd(&["remove", "9001", "OOM | small"]);
+    assert_eq!(
+        bugs_cmd(&["show", &signature]),
+        format!("77\t{signature}\n9001\t{signature}\n")
+    );
+
+    // First dates: kept as the demo's crashes were indexed.
+    let (status, body) = site.get(
+        &format!("/api/SignatureFirstDate/?signatures={quoted}&signatures=never-seen"),
+        None,
+    );
+    assert_eq!(status, 200);
+    let answer = json(&body);
+    assert_eq!(answer["total"], 1, "{answer}");
+    let hit = &answer["hits"][0];
+    assert_eq!(hit["signature"], signature.as_str());
+    assert!(hit["first_build"].as_str().unwrap().len() == 14, "{hit}");
+    let first = chrono::DateTime::parse_from_rfc3339(hit["first_date"].as_str().unwrap()).unwrap();
+    let date =
+        chrono::DateTime::parse_from_rfc3339(crash["date_processed"].as_str().unwrap()).unwrap();
+    assert!(first <= date, "{first} after {date}");
+}

@@ -10,6 +10,8 @@
 //! (one [`retry::Policy`], `index.retry_timeout_secs`); bulk items refused
 //! with 429 are sent again, other refused items are reported per crash id.
 
+mod facts;
+
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -44,6 +46,7 @@ pub struct Elastic {
     policy: retry::Policy,
     bulk_docs: usize,
     template_checked: tokio::sync::OnceCell<()>,
+    sightings: std::sync::Arc<super::facts::Sightings>,
 }
 
 impl Elastic {
@@ -107,6 +110,7 @@ impl Elastic {
             policy: retry::Policy::with_deadline(Duration::from_secs(settings.retry_timeout_secs)),
             bulk_docs: usize::try_from(settings.bulk_docs).unwrap_or(1000).max(1),
             template_checked: tokio::sync::OnceCell::new(),
+            sightings: Default::default(),
         })
     }
 
@@ -594,6 +598,7 @@ fn last_day_of(prefix: &str, name: &str) -> Option<NaiveDate> {
 impl SearchIndex for Elastic {
     async fn upsert(&self, docs: Vec<Document>) -> Result<Vec<Rejected>> {
         self.ensure_template().await?;
+        self.sightings.add(&docs);
         let mut rejected = Vec::new();
         let mut actions = Vec::new();
         for doc in docs {
@@ -622,8 +627,8 @@ impl SearchIndex for Elastic {
             ),
             None,
         )
-        .await
-        .map(|_| ())
+        .await?;
+        super::facts::Facts::see(self, self.sightings.take()).await
     }
 
     async fn delete(&self, ids: &[CrashId]) -> Result<()> {
@@ -750,6 +755,10 @@ impl SearchIndex for Elastic {
 
     fn location(&self) -> String {
         self.url.clone()
+    }
+
+    fn facts(&self) -> &dyn super::facts::Facts {
+        self
     }
 }
 
