@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download crashes by id from a Crash Stats API, or from a storage')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy crash data between storages, verified and resumable')
             [CompletionResult]::new('bugs', 'bugs', [CompletionResultType]::ParameterValue, 'Bug associations beside the index: import from Bugzilla, add, remove, show')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Find the crashes of a day that processing or indexing missed')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('generate-crashes', 'generate-crashes', [CompletionResultType]::ParameterValue, 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
@@ -426,6 +427,23 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
         'crashkit;bugs;help;help' {
             break
         }
+        'crashkit;verify' {
+            [CompletionResult]::new('--date', '--date', [CompletionResultType]::ParameterName, 'The day to sweep (the date in the crash ids), YYYY-MM-DD')
+            [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Where the crashes are (storage.url)')
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index to check and record in (index.url)')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Send the missing crashes to this queue''s standard processing queue (queue.url); without it they are only recorded and printed')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'crashkit;signature' {
             [CompletionResult]::new('--siglists', '--siglists', [CompletionResultType]::ParameterName, 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
@@ -499,6 +517,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('fetch', 'fetch', [CompletionResultType]::ParameterValue, 'Download crashes by id from a Crash Stats API, or from a storage')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy crash data between storages, verified and resumable')
             [CompletionResult]::new('bugs', 'bugs', [CompletionResultType]::ParameterValue, 'Bug associations beside the index: import from Bugzilla, add, remove, show')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Find the crashes of a day that processing or indexing missed')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('generate-crashes', 'generate-crashes', [CompletionResultType]::ParameterValue, 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
@@ -565,6 +584,9 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             break
         }
         'crashkit;help;bugs;show' {
+            break
+        }
+        'crashkit;help;verify' {
             break
         }
         'crashkit;help;signature' {

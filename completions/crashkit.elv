@@ -39,6 +39,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand fetch 'Download crashes by id from a Crash Stats API, or from a storage'
             cand migrate 'Copy crash data between storages, verified and resumable'
             cand bugs 'Bug associations beside the index: import from Bugzilla, add, remove, show'
+            cand verify 'Find the crashes of a day that processing or indexing missed'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
@@ -393,6 +394,22 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         }
         &'crashkit;bugs;help;help'= {
         }
+        &'crashkit;verify'= {
+            cand --date 'The day to sweep (the date in the crash ids), YYYY-MM-DD'
+            cand --storage 'Where the crashes are (storage.url)'
+            cand --index 'The search index to check and record in (index.url)'
+            cand --queue 'Send the missing crashes to this queue''s standard processing queue (queue.url); without it they are only recorded and printed'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'crashkit;signature'= {
             cand --siglists 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
@@ -462,6 +479,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand fetch 'Download crashes by id from a Crash Stats API, or from a storage'
             cand migrate 'Copy crash data between storages, verified and resumable'
             cand bugs 'Bug associations beside the index: import from Bugzilla, add, remove, show'
+            cand verify 'Find the crashes of a day that processing or indexing missed'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
@@ -510,6 +528,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help;bugs;remove'= {
         }
         &'crashkit;help;bugs;show'= {
+        }
+        &'crashkit;help;verify'= {
         }
         &'crashkit;help;signature'= {
         }

@@ -209,6 +209,17 @@ pub enum Command {
   crashkit bugs --index ./crashindex show 'OOM | small'")]
     Bugs(cmd::bugs::Args),
 
+    /// Find the crashes of a day that processing or indexing missed.
+    ///
+    /// Socorro's verifyprocessed: every raw crash of --date without a
+    /// processed crash or a search document is recorded beside the index
+    /// (/api/MissingProcessedCrash/), printed, and with --queue sent to
+    /// processing; earlier records processed since are marked so.
+    #[command(after_help = "Examples:
+  crashkit verify --date 2026-11-30 --storage ./crashdata --index ./crashindex --queue ./spool
+  crashkit verify --date 2026-11-30 --storage s3://crashes/prod --index es+http://127.0.0.1:9200")]
+    Verify(cmd::verify::Args),
+
     /// Generate Socorro crash signatures from crash data on stdin.
     ///
     /// Input: one JSON object or JSON Lines, each a processed crash (with

@@ -37,6 +37,7 @@ pub mod signature;
 pub mod storage;
 pub mod synth;
 pub mod throttle;
+pub mod verify;
 pub mod webapp;
 
 /// The layering of docs/architecture.md, checked on the source: a module
@@ -75,6 +76,7 @@ mod architecture {
             "migrate",
             "fetch",
             "bugs",
+            "verify",
         ],
     ];
 

@@ -18,6 +18,7 @@ pub mod query;
 pub mod reprocess;
 pub mod serve;
 pub mod signature;
+pub mod verify;
 
 use std::io::{BufRead, Write};
 
@@ -82,6 +83,7 @@ pub fn configure(cli: &Cli, config: &mut Config) -> anyhow::Result<()> {
         Command::Demo(args) => demo::apply_flags(args, config),
         Command::Serve(args) => serve::apply_flags(args, config),
         Command::Bugs(args) => bugs::apply_flags(args, config),
+        Command::Verify(args) => verify::apply_flags(args, config),
         Command::Fetch(args) => fetch::apply_flags(args, config),
         Command::Migrate(_) => {}
         // `config check FILE` reports on its file, whatever the rest says.
@@ -114,6 +116,7 @@ pub fn run(
         Command::Demo(args) => demo::run(args, config, out),
         Command::Serve(args) => serve::run(args, config),
         Command::Bugs(args) => bugs::run(args, config, out),
+        Command::Verify(args) => verify::run(args, config, out),
         Command::Fetch(args) => fetch::run(args, config, input, out),
         Command::Migrate(args) => migrate::run(args, config, out),
         Command::GenerateCrashes(args) => generate_crashes::run(args, out),

@@ -298,6 +298,37 @@ async fn signature_facts(fx: Fixture) {
             },
         ]
     );
+    // Missing-crash records: found once, kept with their first date,
+    // marked when processed since.
+    let (early, late) = (now() - Duration::hours(2), now());
+    facts
+        .record_missing(&["b".into(), "a".into()], early)
+        .await
+        .unwrap();
+    facts
+        .record_missing(&["a".into(), "c".into()], late)
+        .await
+        .unwrap();
+    facts
+        .mark_processed(&["b".into(), "zz".into()])
+        .await
+        .unwrap();
+    let records: Vec<(String, bool, bool)> = facts
+        .missing()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.crash_id, r.is_processed, r.created == early))
+        .collect();
+    assert_eq!(
+        records,
+        [
+            ("a".to_owned(), false, true),
+            ("b".to_owned(), true, true),
+            ("c".to_owned(), false, false),
+        ]
+    );
+
     // A rebuild empties the crashes, not the facts.
     fx.index.clear().await.unwrap();
     assert_eq!(facts.first_seen(&["s2".into()]).await.unwrap().len(), 1);

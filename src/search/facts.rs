@@ -57,6 +57,20 @@ impl FirstSeen {
     }
 }
 
+/// A crash `crashkit verify` found without a processed crash or a search
+/// document (Socorro's `MissingProcessedCrash`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingCrash {
+    pub crash_id: String,
+    /// Whether it has been processed and indexed since.
+    pub is_processed: bool,
+    /// When it was first found missing.
+    pub created: DateTime<Utc>,
+}
+
+/// Most missing-crash records kept; the oldest go first.
+pub const MAX_MISSING: usize = 10_000;
+
 /// The signatures' facts an index keeps.
 #[async_trait]
 pub trait Facts: Send + Sync {
@@ -71,6 +85,12 @@ pub trait Facts: Send + Sync {
     async fn see(&self, seen: Vec<FirstSeen>) -> Result<()>;
     /// The first sightings of these signatures (unknown ones left out).
     async fn first_seen(&self, signatures: &[String]) -> Result<Vec<FirstSeen>>;
+    /// Records crashes found missing at `now` (again unprocessed when known).
+    async fn record_missing(&self, crash_ids: &[String], now: DateTime<Utc>) -> Result<()>;
+    /// Marks recorded crashes as processed since.
+    async fn mark_processed(&self, crash_ids: &[String]) -> Result<()>;
+    /// Every missing-crash record, oldest first (at most [`MAX_MISSING`]).
+    async fn missing(&self) -> Result<Vec<MissingCrash>>;
     /// A value a job keeps between runs (`bugs import`'s last run).
     async fn state(&self, key: &str) -> Result<Option<String>>;
     async fn set_state(&self, key: &str, value: &str) -> Result<()>;
@@ -155,6 +175,32 @@ struct SeenCache {
     map: HashMap<String, FirstSeen>,
 }
 
+/// Missing-crash records of the embedded index.
+const MISSING_FILE: &str = "missing.json";
+
+/// `records` with `ids` recorded missing at `now`, sorted oldest first
+/// and cut to [`MAX_MISSING`].
+pub fn with_missing(
+    mut records: Vec<MissingCrash>,
+    ids: &[String],
+    now: DateTime<Utc>,
+) -> Vec<MissingCrash> {
+    for id in ids {
+        match records.iter_mut().find(|r| &r.crash_id == id) {
+            Some(r) => r.is_processed = false,
+            None => records.push(MissingCrash {
+                crash_id: id.clone(),
+                is_processed: false,
+                created: now,
+            }),
+        }
+    }
+    records.sort_by(|a, b| (a.created, &a.crash_id).cmp(&(b.created, &b.crash_id)));
+    let extra = records.len().saturating_sub(MAX_MISSING);
+    records.drain(..extra);
+    records
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct BugsFile {
     associations: BTreeSet<BugAssociation>,
@@ -196,6 +242,23 @@ impl FileFacts {
             )));
         }
         f()
+    }
+
+    fn read_missing(&self) -> Result<Vec<MissingCrash>> {
+        let path = self.dir.join(MISSING_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| self.local(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(self.local(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    fn write_missing(&self, records: &[MissingCrash]) -> Result<()> {
+        let path = self.dir.join(MISSING_FILE);
+        let text = serde_json::to_vec(records).expect("records serialize");
+        crate::fsutil::write_atomically(&path, &text)
+            .map_err(|e| self.local(format!("{}: {e}", path.display())))
     }
 
     fn read_bugs(&self) -> Result<BugsFile> {
@@ -382,6 +445,36 @@ impl Facts for std::sync::Arc<FileFacts> {
                 .collect())
         })
         .await
+    }
+
+    async fn record_missing(&self, crash_ids: &[String], now: DateTime<Utc>) -> Result<()> {
+        let (me, ids) = (self.clone(), crash_ids.to_vec());
+        blocking(move || {
+            me.locked(|| {
+                let records = with_missing(me.read_missing()?, &ids, now);
+                me.write_missing(&records)
+            })
+        })
+        .await
+    }
+
+    async fn mark_processed(&self, crash_ids: &[String]) -> Result<()> {
+        let (me, ids) = (self.clone(), crash_ids.to_vec());
+        blocking(move || {
+            me.locked(|| {
+                let mut records = me.read_missing()?;
+                for r in records.iter_mut().filter(|r| ids.contains(&r.crash_id)) {
+                    r.is_processed = true;
+                }
+                me.write_missing(&records)
+            })
+        })
+        .await
+    }
+
+    async fn missing(&self) -> Result<Vec<MissingCrash>> {
+        let me = self.clone();
+        blocking(move || me.read_missing()).await
     }
 
     async fn state(&self, key: &str) -> Result<Option<String>> {

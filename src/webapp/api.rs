@@ -531,6 +531,73 @@ pub async fn signature_first_date(
     Ok(Json(json!({"hits": hits, "total": hits.len()})).into_response())
 }
 
+/// Records one `/api/MissingProcessedCrash/` page holds.
+pub const MISSING_PAGE_SIZE: usize = 1000;
+
+/// `GET /api/MissingProcessedCrash/[?page=N]`: what `crashkit verify`
+/// recorded, oldest first, in Django REST framework's page shape
+/// (`{"results": [{"crash_id", "is_processed", "created"}], "count",
+/// "next", "previous"}`, links absolute), open to every origin.
+pub async fn missing_processed_crash(
+    State(app): State<Arc<Webapp>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    app.caller(&headers).map_err(ApiError::with_cors)?;
+    let params = query_params(query.as_deref());
+    let page: usize = match param(&params, "page") {
+        None => 1,
+        Some(p) => p
+            .trim()
+            .parse()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| error(StatusCode::BAD_REQUEST, "invalid page number").with_cors())?,
+    };
+    let records = app
+        .index
+        .facts()
+        .missing()
+        .await
+        .map_err(|e| search_error(e).with_cors())?;
+    let pages = records.len().div_ceil(MISSING_PAGE_SIZE).max(1);
+    // As Django's paginator: a page past the end is the last one.
+    let page = page.min(pages);
+    let link = |n: usize| -> Value {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            .filter(|p| *p == "https")
+            .unwrap_or("http");
+        Value::from(format!(
+            "{scheme}://{host}/api/MissingProcessedCrash/?page={n}"
+        ))
+    };
+    let results: Vec<Value> = records
+        .iter()
+        .skip((page - 1) * MISSING_PAGE_SIZE)
+        .take(MISSING_PAGE_SIZE)
+        .map(|r| {
+            json!({
+                "crash_id": r.crash_id,
+                "is_processed": r.is_processed,
+                "created": r.created.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            })
+        })
+        .collect();
+    let body = json!({
+        "results": results,
+        "count": records.len(),
+        "next": if page < pages { link(page + 1) } else { Value::Null },
+        "previous": if page > 1 { link(page - 1) } else { Value::Null },
+    });
+    Ok(with_cors(Json(body).into_response()))
+}
+
 /// `GET /api/RawCrash/?crash_id=…[&format=meta|raw][&name=…]`: the
 /// annotations (`meta`, public ones without `view_pii`) or one dump's bytes
 /// (`raw`, needs `view_rawdump`; `name=dump` is `upload_file_minidump`).

@@ -123,6 +123,10 @@ pub fn router(app: Arc<Webapp>) -> Router {
         .route("/api/Bugs/", get(api::bugs).post(api::bugs))
         .route("/api/SignaturesByBugs/", get(api::signatures_by_bugs))
         .route("/api/SignatureFirstDate/", get(api::signature_first_date))
+        .route(
+            "/api/MissingProcessedCrash/",
+            get(api::missing_processed_crash),
+        )
         .route("/api/RawCrash/", get(api::raw_crash))
         .route("/api/ProcessedCrash/", get(api::processed_crash))
         .route("/api/Reprocessing/", axum::routing::post(api::reprocessing))

@@ -1397,3 +1397,119 @@ fn bugs_and_first_dates_as_crash_stats_answers_them() {
         chrono::DateTime::parse_from_rfc3339(crash["date_processed"].as_str().unwrap()).unwrap();
     assert!(first <= date, "{first} after {date}");
 }
+
+#[test]
+fn verify_records_what_processing_missed_and_serve_lists_it() {
+    use crashkit::crash_id::{CrashId, Throttle};
+    let site = Site::start();
+    let storage = site.storage();
+    let source = site.crash_ids()[0].clone();
+    let day = format!("20{}", &source[30..]);
+    let date = chrono::NaiveDate::parse_from_str(&day, "%Y%m%d").unwrap();
+    let copy = |to: &str, processed: bool| {
+        let raw = std::fs::read(storage.join(format!("v1/raw_crash/{day}/{source}"))).unwrap();
+        let raw = String::from_utf8(raw).unwrap().replace(&source, to);
+        let write = |key: String, bytes: &[u8]| {
+            let path = storage.join(key);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        };
+        write(format!("v1/raw_crash/{day}/{to}"), raw.as_bytes());
+        for key in ["dump_names", "dump"] {
+            let bytes = std::fs::read(storage.join(format!("v1/{key}/{source}"))).unwrap();
+            write(format!("v1/{key}/{to}"), &bytes);
+        }
+        if processed {
+            let text =
+                std::fs::read_to_string(storage.join(format!("v1/processed_crash/{source}")))
+                    .unwrap()
+                    .replace(&source, to);
+            write(format!("v1/processed_crash/{to}"), text.as_bytes());
+        }
+    };
+    let unprocessed = CrashId::generate(Throttle::Accept, date).to_string();
+    let unindexed = CrashId::generate(Throttle::Accept, date).to_string();
+    copy(&unprocessed, false);
+    copy(&unindexed, true);
+    let verify = || {
+        let out = run(crashkit(&site.dir)
+            .args(["verify", "--date", &date.to_string(), "--storage"])
+            .arg(&storage)
+            .arg("--index")
+            .arg(site.dir.join("index"))
+            .arg("--queue")
+            .arg(site.dir.join("spool")));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out
+    };
+    let out = verify();
+    let mut want = vec![unprocessed.clone(), unindexed.clone()];
+    want.sort();
+    assert_eq!(stdout(&out).lines().collect::<Vec<_>>(), want);
+    assert!(
+        stderr(&out).contains("1 without a processed crash, 1 not indexed, 2 sent to processing"),
+        "{}",
+        stderr(&out)
+    );
+    let queued = std::fs::read_dir(site.dir.join("spool/standard/ready"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert!(queued >= 2, "{queued} messages in the standard queue");
+
+    let listed = |site: &Site| {
+        let r = raw_request(
+            &site.addr,
+            format!(
+                "GET /api/MissingProcessedCrash/ HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                site.addr
+            )
+            .as_bytes(),
+        );
+        assert_eq!(r.status, 200);
+        assert!(r
+            .head
+            .to_ascii_lowercase()
+            .contains("access-control-allow-origin: *"));
+        json(&r.body)
+    };
+    let answer = listed(&site);
+    assert_eq!(answer["count"], 2);
+    assert_eq!(answer["next"], Value::Null);
+    assert_eq!(answer["previous"], Value::Null);
+    for r in answer["results"].as_array().unwrap() {
+        assert!(
+            want.contains(&r["crash_id"].as_str().unwrap().to_owned()),
+            "{r}"
+        );
+        assert_eq!(r["is_processed"], false);
+        assert!(r["created"].as_str().unwrap().ends_with('Z'));
+    }
+    assert_eq!(site.get("/api/MissingProcessedCrash/?page=x", None).0, 400);
+
+    // Processed and indexed since: the next sweep marks them.
+    let out = run(crashkit(&site.dir)
+        .args(["process", "--storage"])
+        .arg(&storage)
+        .args(["--jobs", "1", &unprocessed]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(crashkit(&site.dir)
+        .args(["index", "--index"])
+        .arg(site.dir.join("index"))
+        .arg("--storage")
+        .arg(&storage)
+        .args([&unprocessed, &unindexed]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = verify();
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("2 found missing before are done now"),
+        "{}",
+        stderr(&out)
+    );
+    let answer = listed(&site);
+    assert!(answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["is_processed"] == true));
+}

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::Elastic;
-use crate::search::facts::{BugAssociation, Facts, FirstSeen};
+use crate::search::facts::{BugAssociation, Facts, FirstSeen, MissingCrash, MAX_MISSING};
 use crate::search::{fields, Result, SearchError};
 
 /// Most associations one lookup returns (Elasticsearch's result window).
@@ -33,6 +33,10 @@ impl Elastic {
 
     fn first_seen_index(&self) -> String {
         format!("firstseen-{}", self.prefix)
+    }
+
+    fn missing_index(&self) -> String {
+        format!("missing-{}", self.prefix)
     }
 
     /// Creates `index` with `properties` unless it exists.
@@ -263,6 +267,91 @@ impl Facts for Elastic {
             .filter_map(first_seen_of)
             .collect();
         out.sort_by(|a, b| a.signature.cmp(&b.signature));
+        Ok(out)
+    }
+
+    async fn record_missing(
+        &self,
+        crash_ids: &[String],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let index = self.missing_index();
+        self.ensure_facts_index(
+            &index,
+            json!({
+                "crash_id": {"type": "keyword"},
+                "is_processed": {"type": "boolean"},
+                "created": {"type": "date"},
+            }),
+        )
+        .await?;
+        let known: std::collections::HashMap<String, MissingCrash> = self
+            .get_many(&index, crash_ids)
+            .await?
+            .into_iter()
+            .filter_map(|d| serde_json::from_value::<MissingCrash>(d).ok())
+            .map(|r| (r.crash_id.clone(), r))
+            .collect();
+        let mut lines = Vec::new();
+        for id in crash_ids {
+            let created = known.get(id).map_or(now, |r| r.created);
+            lines.push(json!({"index": {"_index": index, "_id": id}}));
+            lines.push(json!({
+                "crash_id": id,
+                "is_processed": false,
+                "created": fields::format_date(&created),
+            }));
+        }
+        self.facts_bulk(lines).await
+    }
+
+    async fn mark_processed(&self, crash_ids: &[String]) -> Result<()> {
+        let index = self.missing_index();
+        let mut lines = Vec::new();
+        for doc in self.get_many(&index, crash_ids).await? {
+            let Ok(mut record) = serde_json::from_value::<MissingCrash>(doc) else {
+                continue;
+            };
+            record.is_processed = true;
+            lines.push(json!({"index": {"_index": index, "_id": record.crash_id}}));
+            lines.push(json!({
+                "crash_id": record.crash_id,
+                "is_processed": true,
+                "created": fields::format_date(&record.created),
+            }));
+        }
+        self.facts_bulk(lines).await
+    }
+
+    async fn missing(&self) -> Result<Vec<MissingCrash>> {
+        let body = json!({
+            "size": MAX_MISSING,
+            "query": {"match_all": {}},
+            "sort": [{"created": "desc"}, {"crash_id": "desc"}],
+        });
+        let (status, value) = self
+            .send(
+                reqwest::Method::POST,
+                &format!("{}/_search", self.missing_index()),
+                Some((body.to_string(), "application/json")),
+            )
+            .await?;
+        if status == 404 {
+            return Ok(Vec::new());
+        }
+        if !(200..300).contains(&status) {
+            return Err(SearchError::Refused {
+                location: self.url.clone(),
+                message: format!("reading missing crashes: HTTP {status}: {value}"),
+            });
+        }
+        let mut out: Vec<MissingCrash> = value["hits"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| serde_json::from_value(h["_source"].clone()).ok())
+            .collect();
+        out.sort_by(|a, b| (a.created, &a.crash_id).cmp(&(b.created, &b.crash_id)));
         Ok(out)
     }
 
