@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 seconds="${2:-600}"
-targets="${1:-signature siglist_regex submission query config process}"
+targets="${1:-signature siglist_regex submission query config process api}"
 mkdir -p fuzz/corpus/signature fuzz/corpus/siglist_regex fuzz/corpus/submission \
-  fuzz/corpus/query fuzz/corpus/config fuzz/corpus/process
+  fuzz/corpus/query fuzz/corpus/config fuzz/corpus/process fuzz/corpus/api
 if [ -z "$(ls -A fuzz/corpus/signature)" ]; then
   gzip -dc testdata/signature/corpus.jsonl.gz | split -l 1 - fuzz/corpus/signature/seed-
   cp src/signature/lists/*.txt fuzz/corpus/siglist_regex/
@@ -23,6 +23,12 @@ if [ -z "$(ls -A fuzz/corpus/query)" ]; then
   printf 'product=Firefox\nsignature=~OOM\ndate=>=2026-11-01\ndate=<2026-12-01\n_facets=signature\n_aggs.signature=platform\n' > fuzz/corpus/query/seed-facets
   printf 'signature=@js::.*[Gg]c\n_histogram.date=product\n_histogram_interval.date=1d\n_results_number=50\n_sort=-date\n' > fuzz/corpus/query/seed-regex
   printf 'uptime=>10\n_cardinality.install_time\nversion=!140.0\nplatform=__null__\n' > fuzz/corpus/query/seed-ops
+fi
+if [ -z "$(ls -A fuzz/corpus/api)" ]; then
+  printf '\000product=Firefox&signature=~OOM&_facets=url&_columns=user_comments&_sort=-url' > fuzz/corpus/api/seed-supersearch
+  printf '\003product=Firefox&channel=beta&build_id=20261101000000' > fuzz/corpus/api/seed-versionstring
+  printf '\016{"jobs": [{"os": "Linux", "crashing_thread": 0, "threads": [{"frames": [{"function": "f"}]}]}]}' > fuzz/corpus/api/seed-crashsignature
+  printf '\007page=2' > fuzz/corpus/api/seed-missing
 fi
 if [ -z "$(ls -A fuzz/corpus/config)" ]; then
   cp examples/*.toml fuzz/corpus/config/

@@ -360,9 +360,23 @@ pub fn format_date(date: &DateTime<Utc>) -> String {
     date.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
+/// The earliest and latest dates an index holds: what nanoseconds since
+/// the epoch in an `i64` can count (Tantivy's dates), a day inside.
+pub const FIRST_DATE: &str = "1678-01-01";
+pub const LAST_DATE: &str = "2261-12-31";
+
 /// Parses a date as users and processed crashes write it: RFC 3339, or a
 /// bare `YYYY-MM-DD` (midnight UTC), or `YYYY-MM-DDTHH:MM:SS` (UTC).
+/// Dates outside [`FIRST_DATE`]..=[`LAST_DATE`] are not dates an index can
+/// hold: `None`.
 pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    parse_any_date(text).filter(|d| {
+        let day = d.date_naive().to_string();
+        (FIRST_DATE..=LAST_DATE).contains(&day.as_str())
+    })
+}
+
+fn parse_any_date(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(text) {
         return Some(d.with_timezone(&Utc));
@@ -686,6 +700,21 @@ mod tests {
             Document::from_json("{}"),
             Err(ParseError::Document(_))
         ));
+    }
+
+    /// Found by the `api` fuzz target: year 0 reached Tantivy, whose
+    /// nanosecond dates overflowed (a panic in debug builds, a wrong date
+    /// in release ones).
+    #[test]
+    fn dates_an_index_cannot_hold_are_not_dates() {
+        assert!(parse_date("0000-03-19").is_none());
+        assert!(parse_date("1677-12-31T23:59:59Z").is_none());
+        assert!(parse_date("2262-01-01").is_none());
+        assert!(parse_date("1678-01-01").is_some());
+        assert!(parse_date("2261-12-31T23:59:59+00:00").is_some());
+        let crash = json!({"uuid": "de1bb258-cbbf-4589-a673-34f800160918", "date_processed": "0001-01-01T00:00:00+00:00"});
+        let doc = Document::from_processed(crash.as_object().unwrap()).unwrap();
+        assert_eq!(doc.to_json()["date"], "2016-09-18T00:00:00.000000+00:00");
     }
 
     #[test]

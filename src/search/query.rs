@@ -598,7 +598,11 @@ fn scalar(field: &Field, text: &str) -> Result<Scalar, BadArgument> {
         FieldKind::Date => fields::parse_date(text).map(Scalar::Date).ok_or_else(|| {
             bad(
                 field.name,
-                format!("{text:?} is not a date (YYYY-MM-DD or RFC 3339)"),
+                format!(
+                    "{text:?} is not a date (YYYY-MM-DD or RFC 3339, from {} to {})",
+                    fields::FIRST_DATE,
+                    fields::LAST_DATE
+                ),
             )
         }),
         FieldKind::Float => text

@@ -372,7 +372,12 @@ pub async fn version_string(
     let built = build_id
         .get(..8)
         .filter(|_| build_id.parse::<i64>().is_ok())
-        .and_then(|day| chrono::NaiveDate::parse_from_str(day, "%Y%m%d").ok());
+        .and_then(|day| chrono::NaiveDate::parse_from_str(day, "%Y%m%d").ok())
+        // Builds crash within the dates an index holds.
+        .filter(|day| {
+            let day = day.to_string();
+            (crate::search::fields::FIRST_DATE..="2260-12-31").contains(&day.as_str())
+        });
     let Some(built) = built else {
         return Err(bad_request(
             "build_id",

@@ -14,6 +14,7 @@
 //! only (a browser sends no token).
 
 pub mod api;
+pub mod api_docs;
 mod chart;
 mod html;
 pub mod pages;
@@ -109,6 +110,7 @@ impl Caller<'_> {
 pub fn router(app: Arc<Webapp>) -> Router {
     let limit = app.request_timeout;
     Router::new()
+        .route("/api/", get(pages::api_documentation))
         .route("/api/SuperSearch/", get(api::super_search))
         .route(
             "/api/SuperSearchUnredacted/",
@@ -253,7 +255,7 @@ pub async fn serve(
 }
 
 /// The query string's parameters, in order.
-fn query_params(query: Option<&str>) -> Vec<(String, String)> {
+pub fn query_params(query: Option<&str>) -> Vec<(String, String)> {
     form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()

@@ -140,6 +140,22 @@ pub async fn home(State(app): State<Arc<Webapp>>) -> Result<Response, PageError>
     ok_page("Crash Stats", "", &body)
 }
 
+/// `GET /api/`: every endpoint, its parameters and permissions.
+pub async fn api_documentation(headers: axum::http::HeaderMap) -> Result<Response, PageError> {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let body = super::api_docs::render(&format!("http://{host}")).map_err(|e| {
+        error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Page failed",
+            &e.to_string(),
+        )
+    })?;
+    ok_page("API", "", &body)
+}
+
 /// Runs a search from page parameters: the answer's JSON, or an error page.
 async fn run_search(
     app: &Webapp,

@@ -422,6 +422,30 @@ fn super_search_treats_protected_fields_as_socorro() {
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&body).contains("no_such_field"));
 
+    // /api/ documents every endpoint.
+    let (status, body) = site.get("/api/", None);
+    assert_eq!(status, 200);
+    let page = String::from_utf8_lossy(&body);
+    for name in [
+        "SuperSearch",
+        "SuperSearchUnredacted",
+        "SuperSearchFields",
+        "Bugs",
+        "SignaturesByBugs",
+        "SignatureFirstDate",
+        "CrashSignature",
+        "VersionString",
+        "MissingProcessedCrash",
+        "RawCrash",
+        "ProcessedCrash",
+        "Reprocessing",
+    ] {
+        assert!(
+            page.contains(&format!("id=\"{name}\"")),
+            "/api/ lacks {name}"
+        );
+    }
+
     // SuperSearchFields: every field, in Socorro's shape.
     let fields = total("/api/SuperSearchFields/", None);
     let fields = fields.as_object().unwrap();
