@@ -246,6 +246,10 @@ impl Generator {
             "schema_version",
             json!(crate::processed_crash::SCHEMA_VERSION),
         );
+        // The annotations a real Firefox crash carries, from an RNG of
+        // their own so the fields above stay what earlier versions made.
+        let mut extra = StdRng::seed_from_u64(uuid.as_u128() as u64 ^ 0x5eed_5eed);
+        annotations(&mut extra, &mut put, product, versions[v], os, uptime, when);
         put(
             "json_dump",
             json!({
@@ -278,6 +282,203 @@ impl Generator {
             .collect();
         json!({"thread_name": format!("Thread {index}"), "frame_count": frames.len(), "frames": frames})
     }
+}
+
+/// The crash annotations (and what the processor derives from them) of
+/// a desktop or Android Firefox crash, in realistic shares.
+fn annotations(
+    rng: &mut StdRng,
+    put: &mut impl FnMut(&str, Value),
+    product: &str,
+    version: &str,
+    os: &str,
+    uptime: i64,
+    when: DateTime<Utc>,
+) {
+    let major: i64 = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    put("major_version", json!(major));
+    put("productid", json!("{ec8030f7-c20a-464f-9b0e-13a3a9e97384}"));
+    put("vendor", json!("Mozilla"));
+    put("report_type", json!("crash"));
+    put(
+        "submitted_from",
+        json!(["Client", "Infobar", "Auto"][rng.random_range(0..3)]),
+    );
+    put(
+        "useragent_locale",
+        json!(["en-US", "de", "fr", "ja", "es-ES"][rng.random_range(0..5)]),
+    );
+    put("distribution_id", json!("default"));
+    put("throttleable", json!(true));
+    put("safe_mode", json!(rng.random_ratio(1, 200)));
+    put("startup_crash", json!(uptime < 60));
+    put("accessibility", json!(rng.random_ratio(1, 20)));
+    put("dom_ipc_enabled", json!(true));
+    put("dom_fission_enabled", json!(rng.random_ratio(9, 10)));
+    put("em_check_compatibility", json!(true));
+    put("addons_checked", json!(true));
+    put("is_garbage_collecting", json!(rng.random_ratio(1, 30)));
+    put("content_sandbox_level", json!(rng.random_range(0..=7)));
+    put("content_sandbox_enabled", json!(true));
+    put("content_sandbox_capable", json!(true));
+    put("windows_error_reporting", json!(rng.random_ratio(1, 50)));
+    put("has_device_touch_screen", json!(rng.random_ratio(1, 10)));
+    let install_time = when.timestamp() - rng.random_range(3_600..40_000_000);
+    put("install_time", json!(install_time));
+    put("startup_time", json!(when.timestamp() - uptime));
+    put("last_crash", json!(rng.random_range(10..10_000_000)));
+    put(
+        "uptime_ts",
+        json!(uptime as f64 + f64::from(rng.random_range(0..1000u32)) / 1000.0),
+    );
+    put(
+        "application_build_id",
+        json!(20261101093000i64 + rng.random_range(0..30)),
+    );
+    let vendor = ["0x8086", "0x10de", "0x1002"][rng.random_range(0..3)];
+    put("adapter_vendor_id", json!(vendor));
+    put(
+        "adapter_device_id",
+        json!(format!("0x{:04x}", rng.random_range(0..0xffffu32))),
+    );
+    put(
+        "adapter_subsys_id",
+        json!(format!("{:08x}", rng.random::<u32>())),
+    );
+    put(
+        "adapter_driver_version",
+        json!(format!(
+            "31.0.{}.{}",
+            rng.random_range(100..200),
+            rng.random_range(1000..9999)
+        )),
+    );
+    put(
+        "app_notes",
+        json!(format!(
+            "AdapterVendorID: {vendor}, AdapterDeviceID: 0x3e9b, AdapterSubsysID: 00000000, \
+             AdapterDriverVersion: 31.0.101.{} D2D1.1+ D3D11 Layers+ WebGL? EGL? EGL+ GL Context? GL Context+ WebGL+ D3D11? D3D11+ ",
+            rng.random_range(1000..9999)
+        )),
+    );
+    let addons: Vec<String> = (0..rng.random_range(1..7))
+        .map(|i| {
+            format!(
+                "addon{}@example.org:{}.{}",
+                rng.random_range(0..400) + i,
+                i + 1,
+                rng.random_range(0..10)
+            )
+        })
+        .collect();
+    put("addons", json!(addons));
+    let keys = [
+        "AdapterDeviceID",
+        "AdapterDriverVersion",
+        "AdapterVendorID",
+        "Add-ons",
+        "AvailablePageFile",
+        "BuildID",
+        "CrashTime",
+        "InstallTime",
+        "ProductName",
+        "ReleaseChannel",
+        "StartupTime",
+        "TotalPhysicalMemory",
+        "UptimeTS",
+        "Version",
+        "upload_file_minidump",
+    ];
+    put("crash_report_keys", json!(keys));
+    if os == "Windows NT" {
+        let total: i64 = [4, 8, 16, 32][rng.random_range(0..4)] << 30;
+        put("total_physical_memory", json!(total));
+        put(
+            "available_physical_memory",
+            json!(rng.random_range(0..total)),
+        );
+        put("total_page_file", json!(total * 2));
+        put("available_page_file", json!(rng.random_range(0..total * 2)));
+        put("total_virtual_memory", json!(140_737_488_224_256i64));
+        put(
+            "available_virtual_memory",
+            json!(rng.random_range(0..140_737_488_224_256i64)),
+        );
+        put(
+            "system_memory_use_percentage",
+            json!(rng.random_range(10..100)),
+        );
+        put("app_init_dlls", json!(""));
+    }
+    if product == "Fenix" {
+        put(
+            "android_board",
+            json!(["msm8996", "taro", "kalama"][rng.random_range(0..3)]),
+        );
+        put(
+            "android_brand",
+            json!(["samsung", "google", "xiaomi"][rng.random_range(0..3)]),
+        );
+        put(
+            "android_manufacturer",
+            json!(["samsung", "Google", "Xiaomi"][rng.random_range(0..3)]),
+        );
+        put(
+            "android_model",
+            json!(format!("SM-G{}", rng.random_range(900..999))),
+        );
+        put(
+            "android_version",
+            json!(format!("{} (REL)", rng.random_range(28..35))),
+        );
+        put("android_cpu_abi", json!("arm64-v8a"));
+        put("android_packagename", json!("org.mozilla.firefox"));
+    }
+    if rng.random_ratio(1, 4) {
+        put(
+            "moz_crash_reason",
+            json!("MOZ_RELEASE_ASSERT(aIndex < mLength)"),
+        );
+        put(
+            "moz_crash_reason_raw",
+            json!("MOZ_RELEASE_ASSERT(aIndex < mLength) (index out of range)"),
+        );
+    }
+    if rng.random_ratio(1, 10) {
+        put(
+            "url",
+            json!(format!(
+                "https://site{}.example.com/page",
+                rng.random_range(0..1000)
+            )),
+        );
+    }
+    if rng.random_ratio(1, 20) {
+        put(
+            "user_comments",
+            json!("It crashed when I opened a new tab."),
+        );
+    }
+    if rng.random_ratio(1, 10) {
+        put(
+            "memory_measures",
+            json!({
+                "explicit": rng.random_range(100_000_000..4_000_000_000i64),
+                "heap_allocated": rng.random_range(50_000_000..2_000_000_000i64),
+                "resident": rng.random_range(100_000_000..6_000_000_000i64),
+                "vsize": rng.random_range(1_000_000_000..80_000_000_000i64),
+                "images": rng.random_range(0..100_000_000i64),
+            }),
+        );
+    }
+    put(
+        "collector_metadata",
+        json!({"collector_notes": [], "payload": "multipart", "throttle_rule": "accept_everything"}),
+    );
 }
 
 #[cfg(test)]

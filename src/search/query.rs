@@ -263,6 +263,12 @@ impl Search {
                         None => histograms.push((name.to_owned(), values().collect())),
                     }
                 }
+                "_return_query" => {
+                    return Err(bad(
+                        key,
+                        "not supported: crashkit's searches are not Elasticsearch queries on every backend, so there is no query to return; leave _return_query out",
+                    ))
+                }
                 k if k.starts_with('_') => return Err(bad(k, "unknown parameter")),
                 name => {
                     let field = fields::field(name)
