@@ -1177,3 +1177,21 @@ conformance!(
     top_crashers,
     schema_version_is_checked,
 );
+
+/// A search past its time limit gives up instead of running on (the
+/// embedded index checks between partitions and segments; Elasticsearch
+/// gets the limit as the search's `timeout`, which a real cluster honours
+/// and osmem-server does not, so this case is the embedded index's).
+#[tokio::test]
+async fn an_embedded_search_past_its_time_limit_gives_up() {
+    let fx = open(Backend::Embedded).await.unwrap();
+    load_now(&fx, &[json!({"signature": "a"}), json!({"signature": "b"})]).await;
+    let mut s = search(&[]);
+    s.time_limit = Some(std::time::Duration::ZERO);
+    match fx.index.search(&s, None).await {
+        Err(SearchError::TimedOut { limit_secs: 0, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    s.time_limit = Some(std::time::Duration::from_secs(60));
+    assert_eq!(fx.index.search(&s, None).await.unwrap().total, 2);
+}

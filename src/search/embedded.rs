@@ -30,8 +30,8 @@ use tantivy::query::{
     TermQuery,
 };
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, IndexRecordOption, NumericOptions, Schema, TextOptions,
-    Value as _, FAST, STRING,
+    DateOptions, DateTimePrecision, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
+    TextOptions, Value as _,
 };
 use tantivy::{
     DocAddress, DocId, Index, IndexReader, IndexWriter, Score, SegmentReader, TantivyDocument, Term,
@@ -66,6 +66,18 @@ struct Handles {
     words: Option<tantivy::schema::Field>,
 }
 
+/// A string indexed whole (the caller splits words), without field norms:
+/// nothing is scored, and norms cost every document a byte per indexed
+/// field of the schema (150 fields, most absent from a given crash).
+fn untokenized() -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_fieldnorms(false)
+            .set_index_option(IndexRecordOption::Basic),
+    )
+}
+
 #[derive(Debug)]
 struct Layout {
     schema: Schema,
@@ -80,7 +92,7 @@ impl Layout {
         for field in FIELDS {
             let raw = match field.kind {
                 FieldKind::Enum | FieldKind::Keyword | FieldKind::Text => {
-                    builder.add_text_field(field.name, STRING | FAST)
+                    builder.add_text_field(field.name, untokenized().set_fast(None))
                 }
                 FieldKind::Integer => builder.add_i64_field(
                     field.name,
@@ -103,9 +115,9 @@ impl Layout {
                 ),
             };
             let lower = matches!(field.kind, FieldKind::Enum | FieldKind::Keyword)
-                .then(|| builder.add_text_field(&format!("{}__lower", field.name), STRING));
+                .then(|| builder.add_text_field(&format!("{}__lower", field.name), untokenized()));
             let words = (field.kind == FieldKind::Text)
-                .then(|| builder.add_text_field(&format!("{}__words", field.name), STRING));
+                .then(|| builder.add_text_field(&format!("{}__words", field.name), untokenized()));
             handles.insert(field.name, Handles { raw, lower, words });
         }
         let source = builder.add_text_field("_source", TextOptions::default().set_stored());
@@ -486,6 +498,13 @@ impl Inner {
         };
         let offset = if after.is_some() { 0 } else { search.offset };
         let keep = offset + search.size;
+        let deadline = search
+            .time_limit
+            .map(|limit| (std::time::Instant::now() + limit, limit));
+        let timed_out = |limit: std::time::Duration| SearchError::TimedOut {
+            location: self.location(),
+            limit_secs: limit.as_secs(),
+        };
         let query = self.query(&search)?;
         let after = after.map(Arc::new);
         let mut searchers = Vec::new();
@@ -493,6 +512,11 @@ impl Inner {
         let mut heap: BinaryHeap<Candidate> = BinaryHeap::new();
         let mut tallies: Vec<Tally> = search.aggs.iter().map(Tally::empty).collect();
         for week in super::weeks_between(search.from, search.to) {
+            if let Some((at, limit)) = deadline {
+                if std::time::Instant::now() > at {
+                    return Err(timed_out(limit));
+                }
+            }
             let Some(reader) = self.reader(&partition_name(week))? else {
                 continue;
             };
@@ -502,10 +526,14 @@ impl Inner {
                 keep,
                 after: after.clone(),
                 searcher_ord: searchers.len(),
+                deadline: deadline.map(|(at, _)| at),
             };
-            let fruit = searcher
-                .search(&*query, &collector)
-                .map_err(|e| self.local(e))?;
+            let fruit = searcher.search(&*query, &collector).map_err(|e| match e {
+                tantivy::TantivyError::InternalError(m) if m == TIMED_OUT => {
+                    timed_out(deadline.map(|(_, l)| l).unwrap_or_default())
+                }
+                e => self.local(e),
+            })?;
             total += fruit.total;
             for c in fruit.hits {
                 push_bounded(&mut heap, c, keep);
@@ -1002,7 +1030,12 @@ struct CrashCollector {
     keep: usize,
     after: Option<Arc<SortKey>>,
     searcher_ord: usize,
+    /// When the search must give up (checked as each segment starts).
+    deadline: Option<std::time::Instant>,
 }
+
+/// The message a collector gives up with when its deadline passed.
+const TIMED_OUT: &str = "crashkit: search time limit";
 
 struct Fruit {
     total: u64,
@@ -1034,6 +1067,13 @@ impl Collector for CrashCollector {
         segment_ord: u32,
         segment: &SegmentReader,
     ) -> tantivy::Result<CrashSegment> {
+        // Checked between segments: one segment's work is bounded.
+        if self
+            .deadline
+            .is_some_and(|at| std::time::Instant::now() > at)
+        {
+            return Err(tantivy::TantivyError::InternalError(TIMED_OUT.into()));
+        }
         let uuid = Col::open(segment, fields::field("uuid").expect("uuid is a field"))?;
         let sort_cols = self
             .search

@@ -66,6 +66,9 @@ pub enum SearchError {
     /// retries ran out.
     #[error("{location}: {message}")]
     Unavailable { location: String, message: String },
+    /// The search ran past its time limit and was given up.
+    #[error("{location}: the search took longer than its time limit of {limit_secs} s; narrow its dates or filters")]
+    TimedOut { location: String, limit_secs: u64 },
     /// The search engine refused the request.
     #[error("{location}: {message}")]
     Refused { location: String, message: String },

@@ -187,6 +187,11 @@ pub struct Search {
     pub aggs: Vec<Agg>,
     /// The parameters as given (for sending to a remote Crash Stats).
     pub params: Vec<(String, String)>,
+    /// The longest the search may run before it is given up
+    /// ([`super::SearchError::TimedOut`]); `None`: as long as it takes.
+    /// Not a parameter: the caller sets it (`serve` from
+    /// `serve.request_timeout_secs`).
+    pub time_limit: Option<std::time::Duration>,
 }
 
 impl Search {
@@ -203,6 +208,7 @@ impl Search {
             facets_size: DEFAULT_FACETS_SIZE,
             aggs: Vec::new(),
             params: params.to_vec(),
+            time_limit: None,
         };
         let mut facets: Option<Vec<String>> = None;
         let mut nested: Vec<(String, Vec<String>)> = Vec::new();

@@ -132,6 +132,13 @@ pub fn search_error(e: SearchError) -> ApiError {
             warn!(error = %e, "search failed");
             unavailable("the search index is unavailable; try again")
         }
+        SearchError::TimedOut { limit_secs, .. } => {
+            warn!(error = %e, "search gave up");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("the search took longer than {limit_secs} s: narrow its dates or filters"),
+            )
+        }
         e => {
             warn!(error = %e, "search failed");
             error(StatusCode::INTERNAL_SERVER_ERROR, "search failed")
@@ -204,8 +211,9 @@ pub async fn super_search_unredacted(
 }
 
 async fn run_super_search(app: &Webapp, params: &[(String, String)]) -> Result<Response, ApiError> {
-    let search =
+    let mut search =
         Search::parse(params, Utc::now()).map_err(|bad| bad_request(&bad.param, &bad.message))?;
+    search.time_limit = Some(app.search_time_limit());
     let page = app
         .index
         .search(&search, None)
@@ -402,8 +410,9 @@ pub async fn version_string(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    let search = Search::parse(&search_params, Utc::now())
+    let mut search = Search::parse(&search_params, Utc::now())
         .map_err(|bad| bad_request(&bad.param, &bad.message))?;
+    search.time_limit = Some(app.search_time_limit());
     let page = app
         .index
         .search(&search, None)

@@ -74,6 +74,13 @@ impl Webapp {
         }
     }
 
+    /// How long one search may run: a little under the request's time
+    /// limit, so the search gives up (and frees its thread) before the
+    /// request is answered 503.
+    pub fn search_time_limit(&self) -> std::time::Duration {
+        self.request_timeout.mul_f64(0.9)
+    }
+
     /// Who is calling: the token of the `Auth-Token` header, none without
     /// one, or a 403 for a token that is not configured.
     pub fn caller(&self, headers: &HeaderMap) -> Result<Caller<'_>, api::ApiError> {

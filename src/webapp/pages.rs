@@ -163,8 +163,9 @@ async fn run_search(
 ) -> Result<(Search, Value), PageError> {
     // Pages have no signed-in users yet: they search public fields only.
     let params = search::query::without_protected(params);
-    let search = Search::parse(&params, Utc::now())
+    let mut search = Search::parse(&params, Utc::now())
         .map_err(|bad| error_page(StatusCode::BAD_REQUEST, "Bad search", &bad.to_string()))?;
+    search.time_limit = Some(app.search_time_limit());
     let page = app.index.search(&search, None).await.map_err(search_page)?;
     let answer = page.to_super_search(&search);
     Ok((search, answer))
@@ -176,6 +177,11 @@ fn search_page(e: search::SearchError) -> PageError {
         search::SearchError::BadArgument(bad) => {
             error_page(StatusCode::BAD_REQUEST, "Bad search", &bad.to_string())
         }
+        search::SearchError::TimedOut { limit_secs, .. } => error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Search too long",
+            &format!("The search took longer than {limit_secs} s: narrow its dates or filters."),
+        ),
         e => {
             tracing::warn!(error = %e, "search failed");
             error_page(
@@ -761,8 +767,9 @@ async fn download(
         params.push(("_columns".into(), "uuid".into()));
     }
     let params = search::query::without_protected(&params);
-    let search = Search::parse(&params, Utc::now())
+    let mut search = Search::parse(&params, Utc::now())
         .map_err(|bad| api::error(StatusCode::BAD_REQUEST, &format!("Bad request: {bad}")))?;
+    search.time_limit = Some(app.search_time_limit());
     let mut hits = Vec::new();
     search::search_all(&*app.index, &search, Some(app.max_download_rows), |page| {
         if let Some(found) = page.to_super_search(&search)["hits"].as_array() {

@@ -402,7 +402,11 @@ impl Elastic {
             "{}/_search?ignore_unavailable=true&allow_no_indices=true",
             names.join(",")
         );
-        let body = self.body(search, size, from, after);
+        let mut body = self.body(search, size, from, after);
+        if let Some(limit) = search.time_limit {
+            // The engine stops collecting at the limit and says so.
+            body["timeout"] = json!(format!("{}ms", limit.as_millis().max(1)));
+        }
         let (status, value) = self
             .send(
                 reqwest::Method::POST,
@@ -426,6 +430,13 @@ impl Elastic {
             return Err(SearchError::Refused {
                 location: self.url.clone(),
                 message: format!("search: HTTP {status}: {}", brief(&value.to_string())),
+            });
+        }
+        if let (Some(limit), Some(true)) = (search.time_limit, value["timed_out"].as_bool()) {
+            // Partial counts would be wrong counts: give up, as the embedded index does.
+            return Err(SearchError::TimedOut {
+                location: self.url.clone(),
+                limit_secs: limit.as_secs(),
             });
         }
         Ok(value)
