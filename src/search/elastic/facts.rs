@@ -107,12 +107,13 @@ impl Elastic {
         Ok(())
     }
 
-    async fn search_bugs(&self, query: Value) -> Result<Vec<BugAssociation>> {
-        let body = json!({"size": MAX_ASSOCIATIONS, "query": query});
+    /// The `_source` of each hit of `body` in `index` (none when the
+    /// index does not exist yet); `what` names the search in errors.
+    async fn facts_search(&self, index: &str, body: Value, what: &str) -> Result<Vec<Value>> {
         let (status, value) = self
             .send(
                 reqwest::Method::POST,
-                &format!("{}/_search", self.bugs_index()),
+                &format!("{index}/_search"),
                 Some((body.to_string(), "application/json")),
             )
             .await?;
@@ -122,17 +123,28 @@ impl Elastic {
         if !(200..300).contains(&status) {
             return Err(SearchError::Refused {
                 location: self.url.clone(),
-                message: format!("searching bug associations: HTTP {status}: {value}"),
+                message: format!("{what}: HTTP {status}: {value}"),
             });
         }
-        let mut out: Vec<BugAssociation> = value["hits"]["hits"]
+        Ok(value["hits"]["hits"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|h| {
+            .map(|h| h["_source"].clone())
+            .collect())
+    }
+
+    async fn search_bugs(&self, query: Value) -> Result<Vec<BugAssociation>> {
+        let body = json!({"size": MAX_ASSOCIATIONS, "query": query});
+        let sources = self
+            .facts_search(&self.bugs_index(), body, "searching bug associations")
+            .await?;
+        let mut out: Vec<BugAssociation> = sources
+            .iter()
+            .filter_map(|source| {
                 Some(BugAssociation {
-                    bug_id: h["_source"]["bug_id"].as_u64()?,
-                    signature: h["_source"]["signature"].as_str()?.to_owned(),
+                    bug_id: source["bug_id"].as_u64()?,
+                    signature: source["signature"].as_str()?.to_owned(),
                 })
             })
             .collect();
@@ -329,27 +341,12 @@ impl Facts for Elastic {
             "query": {"match_all": {}},
             "sort": [{"created": "desc"}, {"crash_id": "desc"}],
         });
-        let (status, value) = self
-            .send(
-                reqwest::Method::POST,
-                &format!("{}/_search", self.missing_index()),
-                Some((body.to_string(), "application/json")),
-            )
+        let sources = self
+            .facts_search(&self.missing_index(), body, "reading missing crashes")
             .await?;
-        if status == 404 {
-            return Ok(Vec::new());
-        }
-        if !(200..300).contains(&status) {
-            return Err(SearchError::Refused {
-                location: self.url.clone(),
-                message: format!("reading missing crashes: HTTP {status}: {value}"),
-            });
-        }
-        let mut out: Vec<MissingCrash> = value["hits"]["hits"]
-            .as_array()
+        let mut out: Vec<MissingCrash> = sources
             .into_iter()
-            .flatten()
-            .filter_map(|h| serde_json::from_value(h["_source"].clone()).ok())
+            .filter_map(|source| serde_json::from_value(source).ok())
             .collect();
         out.sort_by(|a, b| (a.created, &a.crash_id).cmp(&(b.created, &b.crash_id)));
         Ok(out)
