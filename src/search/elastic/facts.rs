@@ -228,15 +228,18 @@ impl Facts for Elastic {
             return Ok(());
         }
         let index = self.first_seen_index();
-        self.ensure_facts_index(
-            &index,
-            json!({
-                "signature": {"type": "keyword"},
-                "first_date": {"type": "date"},
-                "first_build": {"type": "long"},
-            }),
-        )
-        .await?;
+        self.first_seen_ready
+            .get_or_try_init(|| {
+                self.ensure_facts_index(
+                    &index,
+                    json!({
+                        "signature": {"type": "keyword"},
+                        "first_date": {"type": "date"},
+                        "first_build": {"type": "long"},
+                    }),
+                )
+            })
+            .await?;
         let ids: Vec<String> = seen.iter().map(|s| hash(&s.signature)).collect();
         let known: std::collections::HashMap<String, FirstSeen> = self
             .get_many(&index, &ids)

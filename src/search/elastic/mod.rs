@@ -47,6 +47,9 @@ pub struct Elastic {
     bulk_docs: usize,
     template_checked: tokio::sync::OnceCell<()>,
     sightings: std::sync::Arc<super::facts::Sightings>,
+    /// Set once `firstseen-<prefix>` is known to exist, so commits do not
+    /// ask again.
+    first_seen_ready: tokio::sync::OnceCell<()>,
 }
 
 impl Elastic {
@@ -111,6 +114,7 @@ impl Elastic {
             bulk_docs: usize::try_from(settings.bulk_docs).unwrap_or(1000).max(1),
             template_checked: tokio::sync::OnceCell::new(),
             sightings: Default::default(),
+            first_seen_ready: tokio::sync::OnceCell::new(),
         })
     }
 
