@@ -142,6 +142,7 @@ pub fn run(
             from_lines(
                 Arc::clone(&index),
                 input,
+                Chunking::STDIN,
                 commit_every,
                 &mut tally,
                 progress.as_ref(),
@@ -282,27 +283,91 @@ impl Sender {
     }
 }
 
-/// Batches parsed at once, on the blocking pool, while the next is read.
+/// Chunks parsed at once, on the blocking pool, while the next is read.
 const PARSERS: usize = 2;
 
-type Parsed = (Vec<Document>, Vec<String>);
+/// How stdin is cut into chunks for the parsers.
+#[derive(Debug, Clone, Copy)]
+struct Chunking {
+    /// Input handed to a parser at once: whole lines, about this many
+    /// bytes (a line longer than that makes its chunk longer).
+    chunk: usize,
+    /// The longest line taken; a longer one is reported and skipped.
+    max_line: usize,
+}
 
-/// Parses numbered lines: the documents, and a message per bad line.
-fn parse_lines(lines: Vec<(u64, String)>) -> Parsed {
-    let mut docs = Vec::with_capacity(lines.len());
-    let mut errors = Vec::new();
-    for (number, line) in lines {
-        match Document::from_json(&line) {
-            Ok(doc) => docs.push(doc),
-            Err(e) => errors.push(format!("line {number}: {e}")),
+impl Chunking {
+    /// 4 MiB chunks; lines up to 256 MiB (a processed crash is a few MB).
+    const STDIN: Chunking = Chunking {
+        chunk: 4 << 20,
+        max_line: 256 << 20,
+    };
+}
+
+/// What a parser made of one chunk.
+#[derive(Debug, Default)]
+struct Parsed {
+    docs: Vec<Document>,
+    /// Line number within the chunk (from 1) and message, per bad line.
+    errors: Vec<(u64, String)>,
+    /// Lines in the chunk.
+    lines: u64,
+    /// The chunk's buffer, emptied, for the next read.
+    spare: Vec<u8>,
+}
+
+/// Parses a chunk of whole JSON Lines (the last may lack its newline).
+/// Splitting and UTF-8 checks happen here, off the reading thread.
+fn parse_chunk(bytes: Vec<u8>) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', &bytes)
+        .chain((bytes.last().is_some_and(|b| *b != b'\n')).then_some(bytes.len()));
+    for end in ends {
+        let line = &bytes[start..end];
+        start = end + 1;
+        parsed.lines += 1;
+        let blank = line.first().is_none_or(u8::is_ascii_whitespace)
+            && line.iter().all(u8::is_ascii_whitespace);
+        if blank {
+            continue;
+        }
+        match Document::from_json(line) {
+            Ok(doc) => parsed.docs.push(doc),
+            Err(e) => parsed.errors.push((parsed.lines, e.to_string())),
         }
     }
-    (docs, errors)
+    parsed.spare = bytes;
+    parsed.spare.clear();
+    parsed
+}
+
+/// Reads into `buf` until it holds `want` more bytes or the input ends;
+/// true at the end of input. Large reads bypass the reader's own
+/// buffer, so the bytes are copied once, from the kernel into `buf`.
+fn fill(input: &mut dyn BufRead, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+    let start = buf.len();
+    buf.resize(start + want, 0);
+    let mut filled = start;
+    let result = loop {
+        if filled == buf.len() {
+            break Ok(false);
+        }
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break Ok(true),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    buf.truncate(filled);
+    result
 }
 
 async fn from_lines(
     index: Arc<dyn SearchIndex>,
     input: &mut dyn BufRead,
+    chunking: Chunking,
     commit_every: u64,
     tally: &mut Tally,
     progress: Option<&indicatif::ProgressBar>,
@@ -311,39 +376,87 @@ async fn from_lines(
     let mut sender = Sender::new(index, commit_every);
     let mut parsing: std::collections::VecDeque<tokio::task::JoinHandle<Parsed>> =
         Default::default();
-    let mut lines = Vec::with_capacity(BATCH);
+    let mut batch = Vec::with_capacity(BATCH);
+    // Lines before the oldest chunk still being parsed.
     let mut number = 0u64;
+    let mut carry: Vec<u8> = Vec::new();
+    // Buffers of parsed chunks, read into again (no fresh pages per chunk).
+    let mut spares: Vec<Vec<u8>> = Vec::new();
+    // Inside a line longer than chunking.max_line, dropping it.
+    let mut skipping = false;
     let mut done = false;
     while !done {
-        let mut line = String::new();
-        if input.read_line(&mut line).context("reading stdin")? == 0 {
-            done = true;
+        // A line longer than a chunk is read on in its own buffer, not copied.
+        let mut buf = if carry.len() >= chunking.chunk {
+            std::mem::take(&mut carry)
         } else {
-            number += 1;
-            if !line.trim().is_empty() {
-                lines.push((number, line));
+            let mut buf = spares.pop().unwrap_or_default();
+            buf.extend_from_slice(&carry);
+            carry.clear();
+            buf
+        };
+        done = fill(input, &mut buf, chunking.chunk).context("reading stdin")?;
+        if skipping {
+            match memchr::memchr(b'\n', &buf) {
+                Some(end) => {
+                    buf.drain(..=end);
+                    skipping = false;
+                }
+                None => buf.clear(),
             }
         }
-        if lines.len() >= BATCH || (done && !lines.is_empty()) {
-            let chunk = std::mem::replace(&mut lines, Vec::with_capacity(BATCH));
-            parsing.push_back(tokio::task::spawn_blocking(move || parse_lines(chunk)));
+        if !done {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(last) => {
+                    carry.extend_from_slice(&buf[last + 1..]);
+                    buf.truncate(last + 1);
+                }
+                None if buf.len() > chunking.max_line => {
+                    let message = format!("longer than {} bytes, skipped", chunking.max_line);
+                    parsing.push_back(tokio::task::spawn_blocking(move || Parsed {
+                        errors: vec![(1, message)],
+                        lines: 1,
+                        ..Parsed::default()
+                    }));
+                    skipping = true;
+                    buf.clear();
+                }
+                None => {
+                    carry = buf;
+                    continue;
+                }
+            }
         }
-        // Hand parsed batches to the index in input order, so a crash given
+        if !buf.is_empty() {
+            parsing.push_back(tokio::task::spawn_blocking(move || parse_chunk(buf)));
+        }
+        // Hand parsed chunks to the index in input order, so a crash given
         // twice ends as its later line.
         while parsing.len() > PARSERS || (done && !parsing.is_empty()) {
             let task = parsing.pop_front().expect("not empty");
-            let (mut docs, errors) = task.await.context("parsing task")?;
-            for e in errors {
-                eprintln!("crashkit index: {e}");
+            let mut parsed = task.await.context("parsing task")?;
+            if (1..=2 * chunking.chunk).contains(&parsed.spare.capacity())
+                && spares.len() <= PARSERS
+            {
+                spares.push(std::mem::take(&mut parsed.spare));
+            }
+            for (line, e) in parsed.errors {
+                eprintln!("crashkit index: line {}: {e}", number + line);
                 tally.failed += 1;
             }
-            sender.send(&mut docs, tally).await?;
+            number += parsed.lines;
+            for doc in parsed.docs {
+                batch.push(doc);
+                if batch.len() >= BATCH {
+                    sender.send(&mut batch, tally).await?;
+                }
+            }
             if let Some(p) = progress {
                 p.set_position(tally.indexed);
             }
         }
     }
-    sender.finish(&mut Vec::new(), tally).await
+    sender.finish(&mut batch, tally).await
 }
 
 async fn from_storage(
@@ -386,6 +499,90 @@ async fn from_storage(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::Search;
+
+    /// A processed crash of `day` (2026-11-DD) whose JSON line is at least
+    /// `size` bytes long, with `signature`.
+    fn line(n: u32, day: u32, signature: &str, size: usize) -> String {
+        let id = format!("de1bb258-cbbf-4589-a673-{n:05}0{}", 261100 + day);
+        let text = serde_json::json!({
+            "uuid": id,
+            "signature": signature,
+            "date_processed": format!("2026-11-{day:02}T10:00:00+00:00"),
+            "json_dump": {"pad": "x".repeat(size)},
+        })
+        .to_string();
+        format!("{text}\n")
+    }
+
+    async fn count(index: &Arc<dyn SearchIndex>, params: &[(&str, &str)]) -> u64 {
+        let mut all: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        all.push(("date".into(), ">=2026-11-01".into()));
+        let search = Search::parse(&all, Utc::now()).unwrap();
+        index.search(&search, None).await.unwrap().total
+    }
+
+    /// Lines cut across chunk boundaries, a line longer than a chunk, one
+    /// over the limit (skipped, the rest kept), bad JSON, blank lines, a
+    /// crash given twice (the later line wins) and no final newline.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stdin_lines_are_cut_into_chunks_without_losing_any() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = crate::config::IndexSettings::default();
+        settings.url = dir.path().join("idx").display().to_string();
+        settings.writer_memory_mb = 64;
+        let index = search::open(&settings, Mode::Write).unwrap();
+        let chunking = Chunking {
+            chunk: 1000,
+            max_line: 5000,
+        };
+        let mut input = String::new();
+        for n in 0..40 {
+            input.push_str(&line(
+                n,
+                1 + n % 20,
+                "ordinary",
+                50 + (n as usize * 37) % 400,
+            ));
+        }
+        input.push_str(&line(100, 3, "longer than a chunk", 2500));
+        input.push_str("{not json\n\n   \n");
+        input.push_str(&line(101, 4, "over the limit", 12_000));
+        input.push_str(&line(0, 1, "given again", 10));
+        for n in 200..230 {
+            input.push_str(&line(n, 5, "after", 300));
+        }
+        input.push_str(line(300, 6, "last", 10).trim_end());
+        let mut tally = Tally::default();
+        let mut reader = std::io::BufReader::new(input.as_bytes());
+        from_lines(
+            Arc::clone(&index),
+            &mut reader,
+            chunking,
+            7,
+            &mut tally,
+            None,
+        )
+        .await
+        .unwrap();
+        index.commit().await.unwrap();
+        assert_eq!((tally.indexed, tally.failed), (73, 2));
+        assert_eq!(count(&index, &[]).await, 72);
+        assert_eq!(count(&index, &[("signature", "=ordinary")]).await, 39);
+        for signature in ["longer than a chunk", "given again", "last"] {
+            let filter = format!("={signature}");
+            assert_eq!(
+                count(&index, &[("signature", &filter)]).await,
+                1,
+                "{signature}"
+            );
+        }
+        assert_eq!(count(&index, &[("signature", "=after")]).await, 30);
+        assert_eq!(count(&index, &[("signature", "=over the limit")]).await, 0);
+    }
 
     #[test]
     fn ages_are_weeks_or_days() {

@@ -435,10 +435,7 @@ impl QueueWorker {
         if let (Some(index), false) = (&self.index, saved.is_empty()) {
             let docs: Vec<crate::search::Document> = saved
                 .iter()
-                .filter_map(|(_, pc)| {
-                    let text = std::str::from_utf8(&pc.json).ok()?;
-                    crate::search::Document::from_json(text).ok()
-                })
+                .filter_map(|(_, pc)| crate::search::Document::from_json(&pc.json).ok())
                 .collect();
             let result = match index.upsert(docs).await {
                 Ok(rejected) => index.commit().await.map(|()| rejected),

@@ -8,10 +8,12 @@
 //! [`MAX_OPEN_WEEKS`] weekly writers open, sharing `index.writer_memory_mb`.
 //! `crashkit-index.json` records the schema version.
 //!
-//! Each Super Search field is stored as a raw fast field (facets, sorting,
-//! `=`, `~`, `^`, `$`, `@` as automata over the term dictionary), plus a
-//! lower-cased copy (enum and keyword plain values) or its words (text
-//! plain values); `_source` keeps the document's JSON for hits.
+//! Each Super Search field is a fast column (facets, sorting, ranges,
+//! existence). String values are also terms of three shared indexed fields,
+//! packed as `<name>\0<value>`: whole values (`=`, and `~`, `^`, `$`, `@` as
+//! automata over the term dictionary), lower-cased whole values (enum and
+//! keyword plain values) and lower-cased words (text plain values). `_source`
+//! keeps the document's JSON for hits.
 
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::fs::{self, File};
@@ -56,19 +58,54 @@ const MIN_WRITER_BYTES: usize = 15_000_000;
 const META_FILE: &str = "crashkit-index.json";
 const LOCK_FILE: &str = ".writer.lock";
 
-/// The Tantivy fields of one Super Search field.
+/// The on-disk layout of the embedded index, recorded beside the schema
+/// version in `crashkit-index.json`: a crashkit that writes another layout
+/// asks for `index --rebuild`. 1: one indexed Tantivy field per Super Search
+/// field; 2: the three packed term fields below.
+pub const LAYOUT_VERSION: u32 = 2;
+
+/// Separates a field's name from its value in a packed term.
+const NAME_END: char = '\0';
+
+/// The Tantivy columns of one Super Search field.
 #[derive(Debug, Clone, Copy)]
 struct Handles {
+    /// The fast column (facets, sorting, ranges, existence).
     raw: tantivy::schema::Field,
-    /// Lower-cased whole value (enum, keyword).
-    lower: Option<tantivy::schema::Field>,
-    /// Lower-cased words (text).
-    words: Option<tantivy::schema::Field>,
+}
+
+/// The term fields every string field shares. Tantivy builds a term
+/// dictionary per indexed field and segment, and that cost, not the terms,
+/// dominated indexing with 240 indexed fields; packed, a segment has three.
+/// Each term is `<field name>\0<value>`; a true boolean is the term
+/// `<field name>\0true`.
+#[derive(Debug, Clone, Copy)]
+struct Terms {
+    /// Whole values as sent (`=`, `~`, `^`, `$`, `@`).
+    raw: tantivy::schema::Field,
+    /// Lower-cased whole values (enum and keyword plain values, `^` on enums).
+    lower: tantivy::schema::Field,
+    /// Lower-cased words (text plain values).
+    words: tantivy::schema::Field,
+}
+
+/// `value` of the field `name` as a packed term.
+fn packed(name: &str, value: &str) -> String {
+    let mut term = String::with_capacity(name.len() + 1 + value.len());
+    term.push_str(name);
+    term.push(NAME_END);
+    term.push_str(value);
+    term
+}
+
+/// A `regex`-crate pattern over whole values of the field `name`, made to
+/// match its packed terms only.
+fn packed_pattern(name: &str, pattern: &str) -> String {
+    format!("{}\\x00(?:{pattern})", regex::escape(name))
 }
 
 /// A string indexed whole (the caller splits words), without field norms:
-/// nothing is scored, and norms cost every document a byte per indexed
-/// field of the schema (150 fields, most absent from a given crash).
+/// nothing is scored.
 fn untokenized() -> TextOptions {
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -82,6 +119,7 @@ fn untokenized() -> TextOptions {
 struct Layout {
     schema: Schema,
     fields: HashMap<&'static str, Handles>,
+    terms: Terms,
     source: tantivy::schema::Field,
 }
 
@@ -92,44 +130,47 @@ impl Layout {
         for field in FIELDS {
             let raw = match field.kind {
                 FieldKind::Enum | FieldKind::Keyword | FieldKind::Text => {
-                    builder.add_text_field(field.name, untokenized().set_fast(None))
+                    builder.add_text_field(field.name, TextOptions::default().set_fast(None))
                 }
-                FieldKind::Integer => builder.add_i64_field(
-                    field.name,
-                    NumericOptions::default().set_indexed().set_fast(),
-                ),
-                FieldKind::Float => builder.add_f64_field(
-                    field.name,
-                    NumericOptions::default().set_indexed().set_fast(),
-                ),
-                FieldKind::Bool => builder.add_bool_field(
-                    field.name,
-                    NumericOptions::default().set_indexed().set_fast(),
-                ),
+                FieldKind::Integer => {
+                    builder.add_i64_field(field.name, NumericOptions::default().set_fast())
+                }
+                FieldKind::Float => {
+                    builder.add_f64_field(field.name, NumericOptions::default().set_fast())
+                }
+                FieldKind::Bool => {
+                    builder.add_bool_field(field.name, NumericOptions::default().set_fast())
+                }
                 FieldKind::Date => builder.add_date_field(
                     field.name,
                     DateOptions::default()
-                        .set_indexed()
                         .set_fast()
                         .set_precision(DateTimePrecision::Microseconds),
                 ),
             };
-            let lower = matches!(field.kind, FieldKind::Enum | FieldKind::Keyword)
-                .then(|| builder.add_text_field(&format!("{}__lower", field.name), untokenized()));
-            let words = (field.kind == FieldKind::Text)
-                .then(|| builder.add_text_field(&format!("{}__words", field.name), untokenized()));
-            handles.insert(field.name, Handles { raw, lower, words });
+            handles.insert(field.name, Handles { raw });
         }
+        let terms = Terms {
+            raw: builder.add_text_field("_terms", untokenized()),
+            lower: builder.add_text_field("_lower", untokenized()),
+            words: builder.add_text_field("_words", untokenized()),
+        };
         let source = builder.add_text_field("_source", TextOptions::default().set_stored());
         Layout {
             schema: builder.build(),
             fields: handles,
+            terms,
             source,
         }
     }
 
     fn handles(&self, field: &Field) -> Handles {
         self.fields[field.name]
+    }
+
+    /// The term that deletes the crash `id`.
+    fn id_term(&self, id: &str) -> Term {
+        Term::from_field_text(self.terms.raw, &packed("uuid", id))
     }
 
     fn document(&self, doc: &Document) -> TantivyDocument {
@@ -143,18 +184,27 @@ impl Layout {
                 match value {
                     FieldValue::Str(s) => {
                         out.add_text(h.raw, s);
-                        if let Some(lower) = h.lower {
-                            out.add_text(lower, s.to_lowercase());
-                        }
-                        if let Some(words) = h.words {
-                            for word in fields::words(s) {
-                                out.add_text(words, word);
+                        out.add_text(self.terms.raw, packed(field.name, s));
+                        match field.kind {
+                            FieldKind::Enum | FieldKind::Keyword => out
+                                .add_text(self.terms.lower, packed(field.name, &s.to_lowercase())),
+                            FieldKind::Text => {
+                                for word in fields::words(s) {
+                                    out.add_text(self.terms.words, packed(field.name, &word));
+                                }
                             }
+                            _ => {}
                         }
                     }
                     FieldValue::Int(i) => out.add_i64(h.raw, *i),
                     FieldValue::Float(f) => out.add_f64(h.raw, *f),
-                    FieldValue::Bool(b) => out.add_bool(h.raw, *b),
+                    FieldValue::Bool(b) => {
+                        // Tantivy ranges cannot take booleans: `true` is a term.
+                        out.add_bool(h.raw, *b);
+                        if *b {
+                            out.add_text(self.terms.raw, packed(field.name, "true"));
+                        }
+                    }
                     FieldValue::Date(d) => out.add_date(
                         h.raw,
                         tantivy::DateTime::from_timestamp_micros(d.timestamp_micros()),
@@ -162,8 +212,7 @@ impl Layout {
                 }
             }
         }
-        let source = serde_json::to_string(&doc.to_json()).expect("JSON values serialize");
-        out.add_text(self.source, source);
+        out.add_text(self.source, doc.to_json_string());
         out
     }
 }
@@ -296,12 +345,19 @@ impl Inner {
         };
         // Checked once: only a rebuild changes it, and that needs the writer lock.
         if mode != Mode::Rebuild {
-            match index.read_version()? {
-                Some(found) if found != SCHEMA_VERSION => {
+            match index.read_meta()? {
+                Some((found, _)) if found != SCHEMA_VERSION => {
                     return Err(SearchError::SchemaMismatch {
                         location: index.location(),
                         found,
                         expected: SCHEMA_VERSION,
+                    })
+                }
+                Some((_, found)) if found != LAYOUT_VERSION => {
+                    return Err(SearchError::LayoutMismatch {
+                        location: index.location(),
+                        found,
+                        expected: LAYOUT_VERSION,
                     })
                 }
                 Some(_) => {}
@@ -324,12 +380,21 @@ impl Inner {
     }
 
     fn read_version(&self) -> Result<Option<u32>> {
+        Ok(self.read_meta()?.map(|(schema, _)| schema))
+    }
+
+    /// The schema and layout versions the index records (layout 1 wrote none).
+    fn read_meta(&self) -> Result<Option<(u32, u32)>> {
         let path = self.root.join(META_FILE);
         match fs::read(&path) {
             Ok(bytes) => {
                 let meta: Value = serde_json::from_slice(&bytes)
                     .map_err(|e| self.local(format!("{}: {e}", path.display())))?;
-                Ok(meta["schema_version"].as_u64().map(|v| v as u32))
+                let version = |key: &str| meta[key].as_u64().and_then(|v| u32::try_from(v).ok());
+                Ok(
+                    version("schema_version")
+                        .map(|schema| (schema, version("layout").unwrap_or(1))),
+                )
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.local(format!("{}: {e}", path.display()))),
@@ -337,7 +402,11 @@ impl Inner {
     }
 
     fn write_version(&self) -> Result<()> {
-        let meta = serde_json::json!({"schema_version": SCHEMA_VERSION, "backend": "tantivy"});
+        let meta = serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
+            "backend": "tantivy",
+            "layout": LAYOUT_VERSION,
+        });
         let path = self.root.join(META_FILE);
         crate::fsutil::write_atomically(&path, meta.to_string().as_bytes())
             .map_err(|e| self.local(format!("{}: {e}", path.display())))
@@ -408,7 +477,6 @@ impl Inner {
 
     fn upsert_blocking(&self, docs: Vec<Document>) -> Result<Vec<Rejected>> {
         let mut writer = self.writer()?;
-        let uuid = self.layout.fields["uuid"].raw;
         let mut rejected = Vec::new();
         let mut by_week: std::collections::BTreeMap<String, Vec<Document>> = Default::default();
         for doc in docs {
@@ -425,7 +493,7 @@ impl Inner {
             let failures = self.with_writer(&mut writer, &week, |w| {
                 let mut failures = Vec::new();
                 for doc in docs {
-                    w.delete_term(Term::from_field_text(uuid, doc.id.as_str()));
+                    w.delete_term(layout.id_term(doc.id.as_str()));
                     if let Err(e) = w.add_document(layout.document(&doc)) {
                         failures.push(Rejected {
                             id: doc.id.clone(),
@@ -450,7 +518,6 @@ impl Inner {
 
     fn delete_blocking(&self, ids: &[CrashId]) -> Result<()> {
         let mut writer = self.writer()?;
-        let uuid = self.layout.fields["uuid"].raw;
         for id in ids {
             let Some(week) = partition_of(id) else {
                 continue;
@@ -459,7 +526,7 @@ impl Inner {
                 continue;
             }
             self.with_writer(&mut writer, &week, |w| {
-                w.delete_term(Term::from_field_text(uuid, id.as_str()));
+                w.delete_term(self.layout.id_term(id.as_str()));
             })?;
         }
         drop(writer);
@@ -599,14 +666,15 @@ impl Inner {
 
     fn condition(&self, field: &Field, h: Handles, cond: &Cond) -> Result<Box<dyn Query>> {
         let raw = h.raw;
+        let terms = self.layout.terms;
         let text_term = |f: tantivy::schema::Field, s: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
-                Term::from_field_text(f, s),
+                Term::from_field_text(f, &packed(field.name, s)),
                 IndexRecordOption::Basic,
             ))
         };
         let regex = |pattern: String, f: tantivy::schema::Field| -> Result<Box<dyn Query>> {
-            RegexQuery::from_pattern(&pattern, f)
+            RegexQuery::from_pattern(&packed_pattern(field.name, &pattern), f)
                 .map(|q| Box::new(q) as Box<dyn Query>)
                 .map_err(|e| {
                     SearchError::BadArgument(super::BadArgument {
@@ -615,19 +683,15 @@ impl Inner {
                     })
                 })
         };
-        // Ranges run on the fast field, which keeps microseconds; the
-        // inverted index (equality) keeps dates to the second.
-        let scalar_term = |s: &Scalar, for_range: bool| match *s {
+        // Numbers, dates and booleans are fast columns only: every
+        // comparison is a range over the column (dates to the microsecond).
+        let scalar_term = |s: &Scalar| match *s {
             Scalar::Int(i) => Term::from_field_i64(raw, i),
             Scalar::Float(f) => Term::from_field_f64(raw, f),
-            Scalar::Date(d) => {
-                let d = tantivy::DateTime::from_timestamp_micros(d.timestamp_micros());
-                if for_range {
-                    Term::from_field_date(raw, d)
-                } else {
-                    Term::from_field_date_for_search(raw, d)
-                }
-            }
+            Scalar::Date(d) => Term::from_field_date(
+                raw,
+                tantivy::DateTime::from_timestamp_micros(d.timestamp_micros()),
+            ),
         };
         let q: Box<dyn Query> = match &cond.op {
             Op::Match(value) => match field.kind {
@@ -636,41 +700,39 @@ impl Inner {
                     if words.is_empty() {
                         Box::new(EmptyQuery)
                     } else {
-                        let f = h.words.expect("text fields have words");
                         Box::new(BooleanQuery::new(
                             words
                                 .iter()
-                                .map(|w| (Occur::Should, text_term(f, w)))
+                                .map(|w| (Occur::Should, text_term(terms.words, w)))
                                 .collect(),
                         ))
                     }
                 }
-                _ => text_term(
-                    h.lower.expect("keyword fields have a lower case"),
-                    &value.to_lowercase(),
-                ),
+                _ => text_term(terms.lower, &value.to_lowercase()),
             },
-            Op::PrefixIgnoringCase(prefix) => regex(
-                lucene::wildcard(prefix, false, true),
-                h.lower.expect("enum fields have a lower case"),
-            )?,
-            Op::Exact(value) => text_term(raw, value),
-            Op::Contains(v) => regex(lucene::wildcard(v, true, true), raw)?,
-            Op::StartsWith(v) => regex(lucene::wildcard(v, false, true), raw)?,
-            Op::EndsWith(v) => regex(lucene::wildcard(v, true, false), raw)?,
+            Op::PrefixIgnoringCase(prefix) => {
+                regex(lucene::wildcard(prefix, false, true), terms.lower)?
+            }
+            Op::Exact(value) => text_term(terms.raw, value),
+            Op::Contains(v) => regex(lucene::wildcard(v, true, true), terms.raw)?,
+            Op::StartsWith(v) => regex(lucene::wildcard(v, false, true), terms.raw)?,
+            Op::EndsWith(v) => regex(lucene::wildcard(v, true, false), terms.raw)?,
             Op::Regex(v) => regex(
                 lucene::to_rust(v).map_err(|e| super::BadArgument {
                     param: field.name.to_owned(),
                     message: e.to_string(),
                 })?,
-                raw,
+                terms.raw,
             )?,
-            Op::Equal(s) => Box::new(TermQuery::new(
-                scalar_term(s, false),
-                IndexRecordOption::Basic,
-            )),
+            Op::Equal(s) => {
+                let t = scalar_term(s);
+                Box::new(RangeQuery::new(
+                    Bound::Included(t.clone()),
+                    Bound::Included(t),
+                ))
+            }
             Op::Range(cmp, s) => {
-                let t = scalar_term(s, true);
+                let t = scalar_term(s);
                 let (lower, upper) = match cmp {
                     Cmp::Gt => (Bound::Excluded(t), Bound::Unbounded),
                     Cmp::Ge => (Bound::Included(t), Bound::Unbounded),
@@ -686,10 +748,7 @@ impl Inner {
                     Box::new(ExistsQuery::new(field.name.to_owned(), false)),
                 ),
             ])),
-            Op::True => Box::new(TermQuery::new(
-                Term::from_field_bool(raw, true),
-                IndexRecordOption::Basic,
-            )),
+            Op::True => text_term(terms.raw, "true"),
         };
         if cond.negate {
             return Ok(Box::new(BooleanQuery::new(vec![

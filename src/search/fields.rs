@@ -415,6 +415,21 @@ impl FieldValue {
     }
 }
 
+/// Serializes as [`FieldValue::to_json`] (a float that is not finite as
+/// null), without building the value first.
+impl serde::Serialize for FieldValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FieldValue::Str(v) => s.serialize_str(v),
+            FieldValue::Int(i) => s.serialize_i64(*i),
+            FieldValue::Float(f) if f.is_finite() => s.serialize_f64(*f),
+            FieldValue::Float(_) => s.serialize_unit(),
+            FieldValue::Date(d) => s.serialize_str(&format_date(d)),
+            FieldValue::Bool(b) => s.serialize_bool(*b),
+        }
+    }
+}
+
 /// Why a processed crash cannot be indexed.
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -477,8 +492,8 @@ impl Document {
     /// The document of one JSON text of a processed crash, reading only
     /// the keys a document needs: the rest (`json_dump` above all) is
     /// skipped without being built.
-    pub fn from_json(text: &str) -> Result<Document, ParseError> {
-        let mut de = serde_json::Deserializer::from_str(text);
+    pub fn from_json(text: &[u8]) -> Result<Document, ParseError> {
+        let mut de = serde_json::Deserializer::from_slice(text);
         let crash = serde::de::Deserializer::deserialize_map(&mut de, SourceKeys)
             .map_err(ParseError::Json)?;
         de.end().map_err(ParseError::Json)?;
@@ -498,6 +513,11 @@ impl Document {
         }
     }
 
+    /// The document as JSON text, as [`Document::to_json`] gives it.
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string(&DocumentJson(self)).expect("documents serialize")
+    }
+
     /// The document as JSON: field names to values (lists for list fields).
     pub fn to_json(&self) -> Map<String, Value> {
         let mut out = Map::new();
@@ -511,6 +531,24 @@ impl Document {
             out.insert((*name).to_owned(), value);
         }
         out
+    }
+}
+
+/// A document serialized as its JSON object, field by field.
+struct DocumentJson<'a>(&'a Document);
+
+impl serde::Serialize for DocumentJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.values.len()))?;
+        for (name, values) in &self.0.values {
+            if field(name).is_some_and(|f| f.multi) {
+                map.serialize_entry(name, values)?;
+            } else {
+                map.serialize_entry(name, &values[0])?;
+            }
+        }
+        map.end()
     }
 }
 
@@ -674,6 +712,25 @@ mod tests {
     }
 
     #[test]
+    fn the_json_text_is_the_json_value() {
+        let crash = json!({
+            "uuid": "de1bb258-cbbf-4589-a673-34f800261126",
+            "signature": "a\"b\u{1}",
+            "modules_in_stack": "libxul.so/ABC0;libc.so.6/DEF0",
+            "uptime": 12,
+            "date_processed": "2026-12-01T10:00:00.123456+00:00",
+            "accessibility": true,
+        });
+        let mut doc = Document::from_processed(crash.as_object().unwrap()).unwrap();
+        doc.values
+            .insert("x_float", vec![FieldValue::Float(f64::NAN)]);
+        doc.values.insert("y_float", vec![FieldValue::Float(0.25)]);
+        let text: Value = serde_json::from_str(&doc.to_json_string()).unwrap();
+        assert_eq!(text, Value::Object(doc.to_json()));
+        assert_eq!(text["x_float"], Value::Null);
+    }
+
+    #[test]
     fn a_crash_without_an_id_is_refused_and_a_missing_date_comes_from_the_id() {
         let err = Document::from_processed(json!({"uuid": "nope"}).as_object().unwrap());
         assert!(matches!(err, Err(DocumentError::NoCrashId)));
@@ -685,19 +742,22 @@ mod tests {
     #[test]
     fn json_texts_skip_what_documents_do_not_need() {
         let text = r#"{"json_dump": {"threads": [1, 2, {"x": "y"}]}, "uuid": "de1bb258-cbbf-4589-a673-34f800160918", "signature": "a\"b", "os_name": "Linux"}"#;
-        let doc = Document::from_json(text).unwrap();
+        let doc = Document::from_json(text.as_bytes()).unwrap();
         assert_eq!(doc.to_json()["signature"], "a\"b");
-        assert!(matches!(Document::from_json("{"), Err(ParseError::Json(_))));
         assert!(matches!(
-            Document::from_json("[1]"),
+            Document::from_json(b"{"),
             Err(ParseError::Json(_))
         ));
         assert!(matches!(
-            Document::from_json("{} x"),
+            Document::from_json(b"[1]"),
             Err(ParseError::Json(_))
         ));
         assert!(matches!(
-            Document::from_json("{}"),
+            Document::from_json(b"{} x"),
+            Err(ParseError::Json(_))
+        ));
+        assert!(matches!(
+            Document::from_json(b"{}"),
             Err(ParseError::Document(_))
         ));
     }

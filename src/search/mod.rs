@@ -62,6 +62,13 @@ pub enum SearchError {
         found: u32,
         expected: u32,
     },
+    /// The embedded index was written in another on-disk layout.
+    #[error("{location}: the embedded index has layout {found}, this crashkit writes layout {expected}: run `crashkit index --rebuild` to rebuild it from storage")]
+    LayoutMismatch {
+        location: String,
+        found: u32,
+        expected: u32,
+    },
     /// The search engine failed for a while (timeouts, 429, 5xx) and the
     /// retries ran out.
     #[error("{location}: {message}")]
@@ -85,6 +92,7 @@ impl SearchError {
             SearchError::BadArgument(_)
                 | SearchError::InvalidUrl { .. }
                 | SearchError::SchemaMismatch { .. }
+                | SearchError::LayoutMismatch { .. }
                 | SearchError::Locked { .. }
         )
     }

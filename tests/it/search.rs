@@ -442,7 +442,20 @@ fn rebuild_and_prune() {
     let idx_s = idx.to_str().unwrap();
     let out = index(tmp.path(), idx_s, &generated(tmp.path(), 200, 5), &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    // An index of another schema version is refused until rebuilt.
+    // An index of an older on-disk layout (one recording none) or of
+    // another schema version is refused until rebuilt.
+    std::fs::write(
+        idx.join("crashkit-index.json"),
+        r#"{"schema_version": 2, "backend": "tantivy"}"#,
+    )
+    .unwrap();
+    let out = index(tmp.path(), idx_s, "", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("has layout 1") && stderr(&out).contains("--rebuild"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::write(
         idx.join("crashkit-index.json"),
         r#"{"schema_version": 999}"#,
