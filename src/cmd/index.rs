@@ -531,9 +531,11 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn stdin_lines_are_cut_into_chunks_without_losing_any() {
         let dir = tempfile::tempdir().unwrap();
-        let mut settings = crate::config::IndexSettings::default();
-        settings.url = dir.path().join("idx").display().to_string();
-        settings.writer_memory_mb = 64;
+        let settings = crate::config::IndexSettings {
+            url: dir.path().join("idx").display().to_string(),
+            writer_memory_mb: 64,
+            ..Default::default()
+        };
         let index = search::open(&settings, Mode::Write).unwrap();
         let chunking = Chunking {
             chunk: 1000,
