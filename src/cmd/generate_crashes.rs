@@ -1,12 +1,23 @@
 //! `crashkit generate-crashes` (hidden): synthetic processed crashes as
 //! JSON Lines, deterministic from `--seed`, for tests and benchmarks.
+//! `--scenario emerging` gives a history with planted new and growing
+//! signatures (see `synth::emerging`), and `--truth FILE` says which.
 
 use std::io::Write;
 
 use chrono::{NaiveTime, Utc};
 
 use super::{ExitStatus, UsageError};
-use crate::synth::{Generator, Spec};
+use crate::synth::{emerging, Generator, Spec};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// Zipf signatures over --weeks, several products.
+    Zipf,
+    /// 28 days of Firefox then 7 after a release, with planted new and
+    /// growing signatures and a single-install crash loop.
+    Emerging,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,6 +42,12 @@ pub struct Args {
     /// Frames per thread.
     #[arg(long, default_value_t = 16)]
     pub frames: usize,
+    /// What history to generate.
+    #[arg(long, value_enum, default_value_t = Scenario::Zipf)]
+    pub scenario: Scenario,
+    /// With --scenario emerging: write the planted truths here (JSON).
+    #[arg(long, value_name = "FILE", requires = "scenario")]
+    pub truth: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
@@ -41,6 +58,31 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
             .and_utc(),
         None => Utc::now(),
     };
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    if args.scenario == Scenario::Emerging {
+        let scenario = emerging::Scenario {
+            seed: args.seed,
+            end,
+            baseline_days: 28,
+            window_days: 7,
+            count: args.count,
+            signatures: args.signatures.max(1),
+        };
+        if let Some(path) = &args.truth {
+            let truth = serde_json::to_string_pretty(&scenario.truth())?;
+            std::fs::write(path, truth + "\n")
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
+        scenario.generate(|crash| {
+            serde_json::to_writer(&mut out, &crash)?;
+            out.write_all(b"\n")
+        })?;
+        out.flush()?;
+        return Ok(ExitStatus::Success);
+    }
+    if args.truth.is_some() {
+        return Err(UsageError("--truth goes with --scenario emerging".into()).into());
+    }
     let mut generator = Generator::new(Spec {
         seed: args.seed,
         weeks: args.weeks,
@@ -49,7 +91,6 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         threads: args.threads,
         frames: args.frames,
     });
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
     for _ in 0..args.count {
         serde_json::to_writer(&mut out, &generator.crash())?;
         out.write_all(b"\n")?;

@@ -14,6 +14,7 @@
 
 mod elastic;
 mod embedded;
+pub mod emerging;
 pub mod facts;
 pub mod fields;
 pub mod lucene;

@@ -13,6 +13,8 @@ use serde_json::{json, Map, Value};
 
 use crate::crash_id::{CrashId, Throttle};
 
+pub mod emerging;
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -118,13 +120,22 @@ impl Generator {
         &items[items.len() - 1]
     }
 
-    fn signature_rank(&mut self) -> usize {
+    /// The expected share of the crashes of the signature of `rank`.
+    pub fn share(&self, rank: usize) -> f64 {
+        let last = *self.zipf.last().expect("at least one signature");
+        let before = if rank == 0 { 0.0 } else { self.zipf[rank - 1] };
+        self.zipf.get(rank).map_or(0.0, |c| (c - before) / last)
+    }
+
+    /// A signature rank drawn from the Zipf distribution (0 is the commonest).
+    pub fn signature_rank(&mut self) -> usize {
         let last = *self.zipf.last().expect("at least one signature");
         let x = self.rng.random_range(0.0..last);
         self.zipf.partition_point(|c| *c < x)
     }
 
-    fn signature(rank: usize) -> String {
+    /// The signature of Zipf rank `rank`.
+    pub fn signature(rank: usize) -> String {
         let f = FUNCTIONS[rank % FUNCTIONS.len()];
         match rank % 7 {
             0 => format!("OOM | small | {f}"),
@@ -139,12 +150,21 @@ impl Generator {
     pub fn crash(&mut self) -> Map<String, Value> {
         let span = i64::from(self.spec.weeks.max(1)) * 7 * 86_400;
         let when = self.spec.end - Duration::seconds(self.rng.random_range(0..span));
+        self.crash_at(when, None)
+    }
+
+    /// A processed crash of `when`, of the signature of Zipf rank `rank`
+    /// (`None`: drawn).
+    pub fn crash_at(&mut self, when: DateTime<Utc>, rank: Option<usize>) -> Map<String, Value> {
         let uuid = uuid::Uuid::from_u128(self.rng.random());
         let id = CrashId::from_uuid(uuid, Throttle::Accept, when.date_naive());
         let (product, _, versions, channels) = *self.weighted(PRODUCTS, |p| p.1);
         let v = self.rng.random_range(0..versions.len());
         let (os, _, os_version, arch) = *self.weighted(PLATFORMS, |p| p.1);
-        let rank = self.signature_rank();
+        let rank = match rank {
+            Some(rank) => rank,
+            None => self.signature_rank(),
+        };
         let mut signature = Self::signature(rank);
         if self.rng.random_ratio(1, 1000) {
             // A few very long values, as real C++ templates give.
