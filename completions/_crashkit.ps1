@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy crash data between storages, verified and resumable')
             [CompletionResult]::new('bugs', 'bugs', [CompletionResultType]::ParameterValue, 'Bug associations beside the index: import from Bugzilla, add, remove, show')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Find the crashes of a day that processing or indexing missed')
+            [CompletionResult]::new('alert', 'alert', [CompletionResultType]::ParameterValue, 'Tell webhooks about new and growing signatures ([[alert]] rules)')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('generate-crashes', 'generate-crashes', [CompletionResultType]::ParameterValue, 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
@@ -202,13 +203,16 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'The histograms'' interval: day, week, hour, 6h, 2d (dates) or a number')
             [CompletionResult]::new('--cardinality', '--cardinality', [CompletionResultType]::ParameterName, 'Count the distinct values of a field (repeatable)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
-            [CompletionResult]::new('--product', '--product', [CompletionResultType]::ParameterName, 'With --topcrashers: the product')
+            [CompletionResult]::new('--product', '--product', [CompletionResultType]::ParameterName, 'With --topcrashers or --emerging: the product')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'With --topcrashers: the version (140.0b: every 140.0 beta)')
-            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'With --topcrashers: the length of the period in days')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'With --topcrashers or --emerging: the length of the period in days')
             [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'With --topcrashers: how many signatures')
+            [CompletionResult]::new('--baseline-days', '--baseline-days', [CompletionResultType]::ParameterName, 'With --emerging: the days before the window that it is compared with')
+            [CompletionResult]::new('--min-count', '--min-count', [CompletionResultType]::ParameterName, 'With --emerging: the fewest crashes in the window a flagged signature has')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
             [CompletionResult]::new('--topcrashers', '--topcrashers', [CompletionResultType]::ParameterName, 'Rank the signatures of --product over --days, against the period before')
+            [CompletionResult]::new('--emerging', '--emerging', [CompletionResultType]::ParameterName, 'The signatures of --product that are new or growing in the last --days against the --baseline-days before (see `crashkit alert`)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
@@ -444,6 +448,20 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'crashkit;alert' {
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'crashkit;signature' {
             [CompletionResult]::new('--siglists', '--siglists', [CompletionResultType]::ParameterName, 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
@@ -466,6 +484,8 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('--signatures', '--signatures', [CompletionResultType]::ParameterName, 'Distinct signatures (Zipf-distributed)')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads per json_dump')
             [CompletionResult]::new('--frames', '--frames', [CompletionResultType]::ParameterName, 'Frames per thread')
+            [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'What history to generate')
+            [CompletionResult]::new('--truth', '--truth', [CompletionResultType]::ParameterName, 'With --scenario emerging: write the planted truths here (JSON)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (TOML); see `crashkit config docs` for its keys')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [default: the log.format key, else text]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
@@ -518,6 +538,7 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy crash data between storages, verified and resumable')
             [CompletionResult]::new('bugs', 'bugs', [CompletionResultType]::ParameterValue, 'Bug associations beside the index: import from Bugzilla, add, remove, show')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Find the crashes of a day that processing or indexing missed')
+            [CompletionResult]::new('alert', 'alert', [CompletionResultType]::ParameterValue, 'Tell webhooks about new and growing signatures ([[alert]] rules)')
             [CompletionResult]::new('signature', 'signature', [CompletionResultType]::ParameterValue, 'Generate Socorro crash signatures from crash data on stdin')
             [CompletionResult]::new('generate-crashes', 'generate-crashes', [CompletionResultType]::ParameterValue, 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks')
             [CompletionResult]::new('process-worker', 'process-worker', [CompletionResultType]::ParameterValue, 'Process crashes sent by a supervising `crashkit process` (internal)')
@@ -587,6 +608,9 @@ Register-ArgumentCompleter -Native -CommandName 'crashkit' -ScriptBlock {
             break
         }
         'crashkit;help;verify' {
+            break
+        }
+        'crashkit;help;alert' {
             break
         }
         'crashkit;help;signature' {

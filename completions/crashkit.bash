@@ -16,6 +16,9 @@ _crashkit() {
             ",$1")
                 cmd="crashkit"
                 ;;
+            crashkit,alert)
+                cmd="crashkit__subcmd__alert"
+                ;;
             crashkit,bugs)
                 cmd="crashkit__subcmd__bugs"
                 ;;
@@ -121,6 +124,9 @@ _crashkit() {
             crashkit__subcmd__config__subcmd__help,show)
                 cmd="crashkit__subcmd__config__subcmd__help__subcmd__show"
                 ;;
+            crashkit__subcmd__help,alert)
+                cmd="crashkit__subcmd__help__subcmd__alert"
+                ;;
             crashkit__subcmd__help,bugs)
                 cmd="crashkit__subcmd__help__subcmd__bugs"
                 ;;
@@ -200,12 +206,38 @@ _crashkit() {
 
     case "${cmd}" in
         crashkit)
-            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve demo config index query serve process reprocess fetch migrate bugs verify signature generate-crashes process-worker generate-assets help"
+            opts="-v -q -h -V --config --verbose --quiet --log-format --help --version collect-serve demo config index query serve process reprocess fetch migrate bugs verify alert signature generate-crashes process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__alert)
+            opts="-v -q -h -V --index --config --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -782,7 +814,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__generate__subcmd__crashes)
-            opts="-v -q -h -V --count --seed --weeks --end --signatures --threads --frames --config --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --count --seed --weeks --end --signatures --threads --frames --scenario --truth --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -816,6 +848,14 @@ _crashkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --scenario)
+                    COMPREPLY=($(compgen -W "zipf emerging" -- "${cur}"))
+                    return 0
+                    ;;
+                --truth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -832,8 +872,22 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__help)
-            opts="collect-serve demo config index query serve process reprocess fetch migrate bugs verify signature generate-crashes process-worker generate-assets help"
+            opts="collect-serve demo config index query serve process reprocess fetch migrate bugs verify alert signature generate-crashes process-worker generate-assets help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        crashkit__subcmd__help__subcmd__alert)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1354,7 +1408,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__query)
-            opts="-v -q -h --index --api --columns --sort --limit --offset --facet --facets-size --aggs --histogram --interval --cardinality --format --topcrashers --product --version --days --top --config --verbose --quiet --log-format --help"
+            opts="-v -q -h --index --api --columns --sort --limit --offset --facet --facets-size --aggs --histogram --interval --cardinality --format --topcrashers --emerging --product --version --days --top --baseline-days --min-count --config --verbose --quiet --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1425,6 +1479,14 @@ _crashkit() {
                     return 0
                     ;;
                 --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baseline-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-count)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

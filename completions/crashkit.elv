@@ -40,6 +40,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand migrate 'Copy crash data between storages, verified and resumable'
             cand bugs 'Bug associations beside the index: import from Bugzilla, add, remove, show'
             cand verify 'Find the crashes of a day that processing or indexing missed'
+            cand alert 'Tell webhooks about new and growing signatures ([[alert]] rules)'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
@@ -186,13 +187,16 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand --interval 'The histograms'' interval: day, week, hour, 6h, 2d (dates) or a number'
             cand --cardinality 'Count the distinct values of a field (repeatable)'
             cand --format 'Output format'
-            cand --product 'With --topcrashers: the product'
+            cand --product 'With --topcrashers or --emerging: the product'
             cand --version 'With --topcrashers: the version (140.0b: every 140.0 beta)'
-            cand --days 'With --topcrashers: the length of the period in days'
+            cand --days 'With --topcrashers or --emerging: the length of the period in days'
             cand --top 'With --topcrashers: how many signatures'
+            cand --baseline-days 'With --emerging: the days before the window that it is compared with'
+            cand --min-count 'With --emerging: the fewest crashes in the window a flagged signature has'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
             cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
             cand --topcrashers 'Rank the signatures of --product over --days, against the period before'
+            cand --emerging 'The signatures of --product that are new or growing in the last --days against the --baseline-days before (see `crashkit alert`)'
             cand -v 'Log more (-v: debug, -vv: trace)'
             cand --verbose 'Log more (-v: debug, -vv: trace)'
             cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
@@ -410,6 +414,19 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'crashkit;alert'= {
+            cand --index 'The search index (index.url): a directory, or es+http://host:9200, opensearch+https://…'
+            cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
+            cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'crashkit;signature'= {
             cand --siglists 'Directory with Socorro-format signature lists (irrelevant_signature_re.txt, prefix_signature_re.txt, signature_sentinels.txt, signatures_with_line_numbers_re.txt); default: crashkit''s built-in lists'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
@@ -431,6 +448,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand --signatures 'Distinct signatures (Zipf-distributed)'
             cand --threads 'Threads per json_dump'
             cand --frames 'Frames per thread'
+            cand --scenario 'What history to generate'
+            cand --truth 'With --scenario emerging: write the planted truths here (JSON)'
             cand --config 'Configuration file (TOML); see `crashkit config docs` for its keys'
             cand --log-format 'Log line format on stderr [default: the log.format key, else text]'
             cand -v 'Log more (-v: debug, -vv: trace)'
@@ -480,6 +499,7 @@ set edit:completion:arg-completer[crashkit] = {|@words|
             cand migrate 'Copy crash data between storages, verified and resumable'
             cand bugs 'Bug associations beside the index: import from Bugzilla, add, remove, show'
             cand verify 'Find the crashes of a day that processing or indexing missed'
+            cand alert 'Tell webhooks about new and growing signatures ([[alert]] rules)'
             cand signature 'Generate Socorro crash signatures from crash data on stdin'
             cand generate-crashes 'Write synthetic processed crashes as JSON Lines, for tests and benchmarks'
             cand process-worker 'Process crashes sent by a supervising `crashkit process` (internal)'
@@ -530,6 +550,8 @@ set edit:completion:arg-completer[crashkit] = {|@words|
         &'crashkit;help;bugs;show'= {
         }
         &'crashkit;help;verify'= {
+        }
+        &'crashkit;help;alert'= {
         }
         &'crashkit;help;signature'= {
         }

@@ -116,11 +116,14 @@ pub enum Command {
     /// ^starts-with $ends-with @regex !not >, >=, <, <= __null__ __true__);
     /// the date defaults to the last 7 days. Over the local index
     /// (--index), Elasticsearch/OpenSearch, or a Crash Stats (--api).
-    /// --topcrashers --product P ranks signatures.
+    /// --topcrashers --product P ranks signatures; --emerging --product P
+    /// finds the new and growing ones (an exact binomial test against the
+    /// --baseline-days before, in installs; see `crashkit alert`).
     #[command(disable_version_flag = true)]
     #[command(after_help = "Examples:
   crashkit query 'signature=~OOM' 'date=>=2026-11-01' --facet platform
   crashkit query --topcrashers --product Firefox --days 7
+  crashkit query --emerging --product Firefox --days 7 --baseline-days 28 --format json
   crashkit query 'product=Firefox' --format ids --limit all | crashkit reprocess --queue ./spool")]
     Query(cmd::query::Args),
 
@@ -219,6 +222,19 @@ pub enum Command {
   crashkit verify --date 2026-11-30 --storage ./crashdata --index ./crashindex --queue ./spool
   crashkit verify --date 2026-11-30 --storage s3://crashes/prod --index es+http://127.0.0.1:9200")]
     Verify(cmd::verify::Args),
+
+    /// Tell webhooks about new and growing signatures ([[alert]] rules).
+    ///
+    /// For each [[alert]] table of the configuration: the signatures of its
+    /// product that `query --emerging` finds, less those the rule sent
+    /// before (remembered beside the index), POSTed as one JSON (or Slack)
+    /// payload; 5xx answers and timeouts are retried. One line per rule on
+    /// stdout. Exit 0: nothing fired; 1: something fired; 2: a rule failed.
+    #[command(after_help = "Examples:
+  crashkit --config alerts.toml alert --index ./crashindex
+  # crontab: every hour
+  0 * * * * SLACK_HOOK_SECRET=... crashkit --config /etc/crashkit.toml alert --index /srv/crashindex")]
+    Alert(cmd::alert::Args),
 
     /// Generate Socorro crash signatures from crash data on stdin.
     ///

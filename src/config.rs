@@ -68,6 +68,13 @@ pub enum ConfigError {
         number: usize,
         message: String,
     },
+    #[error("{}:{line}: [[alert]] table {number}: {message}", path.display())]
+    Alert {
+        path: PathBuf,
+        line: usize,
+        number: usize,
+        message: String,
+    },
     #[error("{}:{line}: [[serve.tokens]] table {number}: {message}", path.display())]
     Token {
         path: PathBuf,
@@ -535,6 +542,8 @@ pub struct Config {
     /// The collector's throttle rules (`[[throttle]]` tables of the file).
     pub throttle: crate::throttle::Rules,
     throttle_source: Option<Source>,
+    /// The rules of `crashkit alert` (`[[alert]]` tables of the file).
+    pub alerts: crate::alert_rules::Rules,
     /// The API tokens of `serve` (`[[serve.tokens]]` tables of the file).
     pub tokens: crate::access::Tokens,
     sources: BTreeMap<String, Source>,
@@ -678,6 +687,25 @@ impl Config {
                     path: path.to_owned(),
                     line,
                 });
+                continue;
+            }
+            if section_key == "alert" {
+                let Some(array) = item.as_array_of_tables() else {
+                    return Err(ConfigError::Alert {
+                        path: path.to_owned(),
+                        line: position(section_span).0,
+                        number: 0,
+                        message: "alert rules are [[alert]] tables".into(),
+                    });
+                };
+                self.alerts = crate::alert_rules::Rules::from_toml(array).map_err(|e| {
+                    ConfigError::Alert {
+                        path: path.to_owned(),
+                        line: position(e.span).0,
+                        number: e.index + 1,
+                        message: e.message,
+                    }
+                })?;
                 continue;
             }
             let Some(table) = item.as_table_like().filter(|_| is_section(section_key)) else {
@@ -886,6 +914,10 @@ pub fn docs(mut w: impl std::io::Write) -> std::io::Result<()> {
     writeln!(w, "## [[throttle]]")?;
     writeln!(w)?;
     writeln!(w, "{}", crate::throttle::DOC.trim())?;
+    writeln!(w)?;
+    writeln!(w, "## [[alert]]")?;
+    writeln!(w)?;
+    writeln!(w, "{}", crate::alert_rules::DOC.trim())?;
     writeln!(w)?;
     writeln!(w, "## [[serve.tokens]]")?;
     writeln!(w)?;

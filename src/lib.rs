@@ -11,11 +11,14 @@
 //! [`logging`] below them; then [`config`]; and at the bottom the shared
 //! plumbing: [`crash_id`], [`fsutil`] (durable file writes), [`retry`] (the
 //! one retry policy of remote clients), [`metrics`] (the Prometheus
-//! registry), [`throttle`] (the collector's rule language) and [`access`]
-//! (API tokens and permissions).
+//! registry), [`throttle`] (the collector's rule language),
+//! [`alert_rules`] (the `[[alert]]` tables) and [`access`] (API tokens and
+//! permissions). [`alert`] (emerging-crash webhooks) sits on top.
 //! Dependencies point down; docs/architecture.md has the map.
 
 pub mod access;
+pub mod alert;
+pub mod alert_rules;
 pub mod bugs;
 pub mod cli;
 pub mod cmd;
@@ -56,6 +59,7 @@ mod architecture {
             "retry",
             "metrics",
             "throttle",
+            "alert_rules",
             "access",
             "processed_crash",
         ],
@@ -77,6 +81,7 @@ mod architecture {
             "fetch",
             "bugs",
             "verify",
+            "alert",
         ],
     ];
 

@@ -2,6 +2,7 @@
 //! an [`ExitStatus`]. Shared here: loading the configuration and the exit
 //! statuses.
 
+pub mod alert;
 pub mod bugs;
 pub mod collect_serve;
 pub mod config;
@@ -34,6 +35,10 @@ pub enum ExitStatus {
     SomeFailed,
     /// 2: the command could not start: bad usage or configuration.
     Usage,
+    /// 1: `alert` sent an alert (a cron job's "something to look at").
+    Fired,
+    /// 2: `alert`: a rule failed (reported on stderr; the others ran).
+    AlertFailed,
 }
 
 impl ExitStatus {
@@ -43,6 +48,8 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::SomeFailed => 1,
             ExitStatus::Usage => 2,
+            ExitStatus::Fired => 1,
+            ExitStatus::AlertFailed => 2,
         }
     }
 }
@@ -84,6 +91,7 @@ pub fn configure(cli: &Cli, config: &mut Config) -> anyhow::Result<()> {
         Command::Serve(args) => serve::apply_flags(args, config),
         Command::Bugs(args) => bugs::apply_flags(args, config),
         Command::Verify(args) => verify::apply_flags(args, config),
+        Command::Alert(args) => alert::apply_flags(args, config),
         Command::Fetch(args) => fetch::apply_flags(args, config),
         Command::Migrate(_) => {}
         // `config check FILE` reports on its file, whatever the rest says.
@@ -117,6 +125,7 @@ pub fn run(
         Command::Serve(args) => serve::run(args, config),
         Command::Bugs(args) => bugs::run(args, config, out),
         Command::Verify(args) => verify::run(args, config, out),
+        Command::Alert(args) => alert::run(args, config, out),
         Command::Fetch(args) => fetch::run(args, config, input, out),
         Command::Migrate(args) => migrate::run(args, config, out),
         Command::GenerateCrashes(args) => generate_crashes::run(args, out),

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use super::{ExitStatus, UsageError};
 use crate::config::{keys, Config};
 use crate::crashstats;
-use crate::search::{self, query::MAX_RESULTS_NUMBER, topcrashers, Mode, Search};
+use crate::search::{self, emerging, query::MAX_RESULTS_NUMBER, topcrashers, Mode, Search};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -98,24 +98,37 @@ pub struct Args {
     pub format: Format,
 
     /// Rank the signatures of --product over --days, against the period before.
-    #[arg(long, requires = "product")]
+    #[arg(long, requires = "product", conflicts_with = "emerging")]
     pub topcrashers: bool,
 
-    /// With --topcrashers: the product.
-    #[arg(long, value_name = "NAME", requires = "topcrashers")]
+    /// The signatures of --product that are new or growing in the last
+    /// --days against the --baseline-days before (see `crashkit alert`).
+    #[arg(long, requires = "product")]
+    pub emerging: bool,
+
+    /// With --topcrashers or --emerging: the product.
+    #[arg(long, value_name = "NAME")]
     pub product: Option<String>,
 
     /// With --topcrashers: the version (140.0b: every 140.0 beta).
     #[arg(long, value_name = "VERSION", requires = "topcrashers")]
     pub version: Option<String>,
 
-    /// With --topcrashers: the length of the period in days.
-    #[arg(long, value_name = "N", default_value_t = 7, requires = "topcrashers")]
+    /// With --topcrashers or --emerging: the length of the period in days.
+    #[arg(long, value_name = "N", default_value_t = 7)]
     pub days: i64,
 
     /// With --topcrashers: how many signatures.
     #[arg(long, value_name = "N", default_value_t = 50, requires = "topcrashers")]
     pub top: usize,
+
+    /// With --emerging: the days before the window that it is compared with.
+    #[arg(long, value_name = "N", default_value_t = 28, requires = "emerging")]
+    pub baseline_days: i64,
+
+    /// With --emerging: the fewest crashes in the window a flagged signature has.
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "emerging")]
+    pub min_count: u64,
 }
 
 /// The Super Search parameters of the command line.
@@ -171,6 +184,19 @@ fn params(args: &Args, page: usize) -> Result<Vec<(String, String)>, UsageError>
     Ok(p)
 }
 
+/// `FIELD=VALUE` arguments as pairs.
+fn filter_pairs(filters: &[String]) -> Result<Vec<(String, String)>, UsageError> {
+    filters
+        .iter()
+        .map(|filter| {
+            filter
+                .split_once('=')
+                .map(|(f, v)| (f.trim().to_owned(), v.to_owned()))
+                .ok_or_else(|| UsageError(format!("{filter:?}: a filter is FIELD=VALUE")))
+        })
+        .collect()
+}
+
 fn limit(text: &str) -> Result<Option<usize>, UsageError> {
     if text == "all" {
         return Ok(None);
@@ -193,6 +219,33 @@ pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<Ex
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    if args.product.is_some() && !args.topcrashers && !args.emerging {
+        return Err(UsageError("--product goes with --topcrashers or --emerging".into()).into());
+    }
+    if args.emerging {
+        if args.api.is_some() {
+            return Err(UsageError("--emerging reads an index; it cannot use --api".into()).into());
+        }
+        if matches!(args.format, Format::Ids | Format::Tsv) {
+            return Err(UsageError(
+                "--emerging prints table, markdown, csv or json: choose one of those".into(),
+            )
+            .into());
+        }
+        let request = emerging::Request {
+            product: args.product.clone().unwrap_or_default(),
+            days: args.days.clamp(1, 90),
+            baseline_days: args.baseline_days.clamp(1, 365),
+            min_count: args.min_count,
+            filters: filter_pairs(&args.filters)?,
+            now: Utc::now(),
+            time_limit: None,
+        };
+        let index = search::open(&config.settings.index, Mode::Read)?;
+        let report = runtime.block_on(emerging::report(&*index, &request))?;
+        print_emerging(&report, args.format, out)?;
+        return Ok(ExitStatus::Success);
+    }
     if args.topcrashers {
         if args.api.is_some() {
             return Err(
@@ -205,19 +258,12 @@ pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<Ex
             )
             .into());
         }
-        let mut filters = Vec::new();
-        for filter in &args.filters {
-            let (f, v) = filter
-                .split_once('=')
-                .ok_or_else(|| UsageError(format!("{filter:?}: a filter is FIELD=VALUE")))?;
-            filters.push((f.to_owned(), v.to_owned()));
-        }
         let request = topcrashers::Request {
             product: args.product.clone().unwrap_or_default(),
             version: args.version.clone(),
             days: args.days.clamp(1, 182),
             limit: args.top.clamp(1, 10_000),
-            filters,
+            filters: filter_pairs(&args.filters)?,
             now: Utc::now(),
         };
         let index = search::open(&config.settings.index, Mode::Read)?;
@@ -597,6 +643,70 @@ pub(crate) fn print_topcrashers(
                     .map(|(p, c)| format!("{p} {c}"))
                     .collect::<Vec<_>>()
                     .join(", "),
+                r.signature.clone(),
+            ]
+        })
+        .collect();
+    let mut printer = Printer::with_columns(format, header.to_vec(), true, out);
+    printer.rows(&header, &rows, true)?;
+    Ok(())
+}
+
+pub(crate) fn print_emerging(
+    report: &emerging::Report,
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if matches!(format, Format::Table | Format::Markdown) {
+        writeln!(
+            out,
+            "Emerging signatures of {} from {} to {} ({} crashes, {} installs) against {} to {} ({} crashes, {} installs), counted in {}, {} signatures tested",
+            report.product,
+            report.window.from,
+            report.window.to,
+            report.window.crashes,
+            report.window.installs,
+            report.baseline.from,
+            report.baseline.to,
+            report.baseline.crashes,
+            report.baseline.installs,
+            report.unit,
+            report.tested,
+        )?;
+        writeln!(out)?;
+    }
+    let header = [
+        "kind",
+        "score",
+        "count",
+        "baseline",
+        "ratio",
+        "installs",
+        "first seen",
+        "versions",
+        "signature",
+    ];
+    let rows: Vec<Vec<String>> = report
+        .signatures
+        .iter()
+        .map(|r| {
+            vec![
+                r.kind.as_str().to_owned(),
+                format!("{:.1}", r.score),
+                r.count.to_string(),
+                r.baseline_count.to_string(),
+                r.ratio.map(|x| format!("{x:.2}")).unwrap_or_default(),
+                r.installs.to_string(),
+                r.first_seen
+                    .as_deref()
+                    .map(|d| d.get(..10).unwrap_or(d).to_owned())
+                    .unwrap_or_default(),
+                r.versions.join(", "),
                 r.signature.clone(),
             ]
         })

@@ -1116,84 +1116,6 @@ async fn top_crashers(fx: Fixture) {
     );
 }
 
-/// The detector on a synthetic history with planted truths: the new and
-/// the tripled signature are found, the stable ones and the single-install
-/// crash loop are not.
-async fn emerging_finds_the_planted_truths(fx: Fixture) {
-    use crate::synth::emerging::Scenario;
-    let scenario = Scenario {
-        seed: 7,
-        end: now(),
-        baseline_days: 28,
-        window_days: 7,
-        count: 6000,
-        signatures: 500,
-    };
-    let mut docs = Vec::new();
-    scenario
-        .generate(|crash| {
-            docs.push(Document::from_processed(&crash).unwrap());
-            Ok(())
-        })
-        .unwrap();
-    for chunk in docs.chunks(2000) {
-        let rejected = fx.index.upsert(chunk.to_vec()).await.unwrap();
-        assert!(rejected.is_empty(), "{rejected:?}");
-    }
-    fx.index.commit().await.unwrap();
-    let report = emerging::report(
-        &*fx.index,
-        &emerging::Request {
-            product: "Firefox".into(),
-            days: 7,
-            baseline_days: 28,
-            min_count: 5,
-            filters: vec![],
-            now: now(),
-        },
-    )
-    .await
-    .unwrap();
-    let truth = scenario.truth();
-    let found: Vec<(&str, emerging::Kind)> = report
-        .signatures
-        .iter()
-        .map(|r| (r.signature.as_str(), r.kind))
-        .collect();
-    let mut want = vec![
-        (truth.new[0].as_str(), emerging::Kind::New),
-        (truth.growing[0].as_str(), emerging::Kind::Growing),
-    ];
-    want.sort_by_key(|(s, _)| *s);
-    let mut got = found.clone();
-    got.sort_by_key(|(s, _)| *s);
-    assert_eq!(got, want, "{report:#?}");
-    assert_eq!(report.unit, "installs");
-    assert!(report.tested > 100, "{}", report.tested);
-    let new = report
-        .signatures
-        .iter()
-        .find(|r| r.kind == emerging::Kind::New)
-        .unwrap();
-    assert_eq!(new.versions, ["141.0"]);
-    assert_eq!(new.baseline_count, 0);
-    assert!(new
-        .first_seen
-        .as_deref()
-        .is_some_and(|d| d >= report.window.from.as_str()));
-    let growing = report
-        .signatures
-        .iter()
-        .find(|r| r.kind == emerging::Kind::Growing)
-        .unwrap();
-    assert!(growing.ratio.is_some_and(|r| r > 2.0), "{growing:?}");
-    assert_eq!(growing.versions.len(), 2);
-    assert!(report
-        .signatures
-        .iter()
-        .all(|r| r.score >= emerging::SCORE_THRESHOLD));
-}
-
 async fn schema_version_is_checked(fx: Fixture) {
     load_now(&fx, &[json!({"signature": "x"})]).await;
     assert_eq!(
@@ -1253,7 +1175,6 @@ conformance!(
     upsert_replaces_and_delete_removes,
     versions_long_values_and_lists,
     top_crashers,
-    emerging_finds_the_planted_truths,
     schema_version_is_checked,
 );
 

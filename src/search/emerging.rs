@@ -77,10 +77,12 @@ pub struct Request {
     /// More Super Search filters (`process_type=parent`, …).
     pub filters: Vec<(String, String)>,
     pub now: DateTime<Utc>,
+    /// The time limit of each search ([`Search::time_limit`]).
+    pub time_limit: Option<std::time::Duration>,
 }
 
 /// Why a signature is reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// No crash in the baseline.
@@ -171,6 +173,12 @@ fn base_params(req: &Request, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(St
     p
 }
 
+fn parse(req: &Request, params: &[(String, String)]) -> Result<Search> {
+    let mut search = Search::parse(params, req.now)?;
+    search.time_limit = req.time_limit;
+    Ok(search)
+}
+
 fn string_key(key: &Key) -> String {
     match key {
         Key::Str(s) => s.clone(),
@@ -231,7 +239,7 @@ async fn period(
             .iter()
             .map(|n| ("signature".to_owned(), format!("={n}"))),
     );
-    let page = index.search(&Search::parse(&p, req.now)?, None).await?;
+    let page = index.search(&parse(req, &p)?, None).await?;
     Ok(tally(&page))
 }
 
@@ -256,7 +264,7 @@ async fn versions(
                 .iter()
                 .map(|n| ("signature".to_owned(), format!("={n}"))),
         );
-        let page = index.search(&Search::parse(&p, req.now)?, None).await?;
+        let page = index.search(&parse(req, &p)?, None).await?;
         if let Some(Facet::Buckets(buckets)) = page.facets.get("signature") {
             for b in buckets {
                 let versions = match b.facets.get("version") {

@@ -91,7 +91,7 @@ pub fn page(title: &str, query: &str, body: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} · crashkit</title><style>{STYLE}</style></head><body>\
          <header><a class=\"brand\" href=\"/\">crashkit Crash Stats</a>\
-         <a href=\"/search/\">Super Search</a><a href=\"/topcrashers/\">Top Crashers</a>\
+         <a href=\"/search/\">Super Search</a><a href=\"/topcrashers/\">Top Crashers</a><a href=\"/emerging/\">Emerging</a>\
          <form action=\"/search/\" method=\"get\" role=\"search\" style=\"margin-left:auto\">\
          <input type=\"text\" name=\"signature\" value=\"{}\" placeholder=\"signature\" aria-label=\"signature\" \
          style=\"padding:.2rem .4rem;border-radius:4px;border:0\"></form></header>\

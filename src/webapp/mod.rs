@@ -16,6 +16,7 @@
 pub mod api;
 pub mod api_docs;
 mod chart;
+mod emerging;
 mod html;
 pub mod pages;
 pub mod public;
@@ -145,6 +146,7 @@ pub fn router(app: Arc<Webapp>) -> Router {
         .route("/search/ids", get(pages::search_ids))
         .route("/search/csv", get(pages::search_csv))
         .route("/topcrashers/", get(pages::topcrashers))
+        .route("/emerging/", get(pages::emerging))
         .route("/signature/", get(pages::signature))
         .route("/__lbheartbeat__", get(|| async { StatusCode::OK }))
         .route("/__heartbeat__", get(heartbeat))

@@ -18,7 +18,7 @@ use super::{chart, public, query_params, Webapp};
 use crate::crash_id::CrashId;
 use crate::search::fields::{self, FIELDS};
 use crate::search::query::MAX_RESULTS_NUMBER;
-use crate::search::{self, topcrashers, Search};
+use crate::search::{self, emerging, topcrashers, Search};
 
 type Params = Vec<(String, String)>;
 
@@ -885,33 +885,7 @@ pub async fn topcrashers(
     let days = days_param(&params, 7);
     let Some(product) = get("product") else {
         // No product: offer those with crashes.
-        let choose: Params = vec![
-            ("_facets".into(), "product".into()),
-            ("_results_number".into(), "0".into()),
-            (
-                "date".into(),
-                format!(
-                    ">={}",
-                    fields::format_date(&(Utc::now() - Duration::days(days)))
-                ),
-            ),
-        ];
-        let (_, answer) = match run_search(&app, &choose).await {
-            Ok(found) => found,
-            Err(e) => return Err(e),
-        };
-        let mut body =
-            String::from("<h1>Top Crashers</h1><div class=\"card\"><p>Choose a product:</p><ul>");
-        for (term, count) in buckets(&answer["facets"]["product"]) {
-            let _ = write!(
-                body,
-                "<li><a href=\"/topcrashers/?product={}&amp;days={days}\">{}</a> <span class=\"muted\">({count})</span></li>",
-                url_value(&term),
-                esc(&term)
-            );
-        }
-        body.push_str("</ul></div>");
-        return ok_page("Top Crashers", "", &body);
+        return choose_product(&app, "/topcrashers/", "Top Crashers", days).await;
     };
     let version = get("version");
     let request = topcrashers::Request {
@@ -925,6 +899,7 @@ pub async fn topcrashers(
     let report = topcrashers::report(&*app.index, &request)
         .await
         .map_err(search_page)?;
+    let flags = emerging_flags(&app, &product, days).await;
     let title = match &version {
         Some(v) => format!("Top Crashers: {product} {v}"),
         None => format!("Top Crashers: {product}"),
@@ -937,11 +912,13 @@ pub async fn topcrashers(
             .map_or(String::new(), |v| format!("&amp;version={}", url_value(v)))
     );
     let mut body = format!(
-        "<h1>{}</h1><p class=\"muted\">{} to {} · {} crashes</p>{}",
+        "<h1>{}</h1><p class=\"muted\">{} to {} · {} crashes · <a href=\"/emerging/?product={}&amp;days={}\">Emerging</a></p>{}",
         esc(&title),
         esc(&report.from),
         esc(&report.to),
         report.total,
+        url_value(&product),
+        days.min(MAX_EMERGING_DAYS),
         days_choices(&base, days)
     );
     let rows: Vec<Vec<String>> = report
@@ -961,10 +938,25 @@ pub async fn topcrashers(
                 .iter()
                 .map(|(p, n)| format!("{} {n}", esc(p)))
                 .collect();
+            let trend = match flags.get(&row.signature) {
+                Some(kind) => format!(
+                    "<a class=\"{}\" href=\"/emerging/?product={}&amp;days={}\">{}</a>",
+                    if *kind == emerging::Kind::New {
+                        "up"
+                    } else {
+                        "down"
+                    },
+                    url_value(&product),
+                    days.min(MAX_EMERGING_DAYS),
+                    kind.as_str()
+                ),
+                None => String::new(),
+            };
             vec![
                 row.rank.to_string(),
                 change,
                 signature_link(&row.signature),
+                trend,
                 row.count.to_string(),
                 format!("{:.2}%", row.percent),
                 platforms.join(", "),
@@ -984,6 +976,7 @@ pub async fn topcrashers(
                     "num:Rank",
                     "Change",
                     "Signature",
+                    "Emerging",
                     "num:Count",
                     "num:%",
                     "Platforms",
@@ -994,6 +987,118 @@ pub async fn topcrashers(
         }
     );
     ok_page(&title, "", &body)
+}
+
+/// The products with crashes in the last `days`, as links to `page`.
+async fn choose_product(
+    app: &Webapp,
+    page: &str,
+    title: &str,
+    days: i64,
+) -> Result<Response, PageError> {
+    let choose: Params = vec![
+        ("_facets".into(), "product".into()),
+        ("_results_number".into(), "0".into()),
+        (
+            "date".into(),
+            format!(
+                ">={}",
+                fields::format_date(&(Utc::now() - Duration::days(days)))
+            ),
+        ),
+    ];
+    let (_, answer) = run_search(app, &choose).await?;
+    let mut body = format!(
+        "<h1>{}</h1><div class=\"card\"><p>Choose a product:</p><ul>",
+        esc(title)
+    );
+    for (term, count) in buckets(&answer["facets"]["product"]) {
+        let _ = write!(
+            body,
+            "<li><a href=\"{page}?product={}&amp;days={days}\">{}</a> <span class=\"muted\">({count})</span></li>",
+            url_value(&term),
+            esc(&term)
+        );
+    }
+    body.push_str("</ul></div>");
+    ok_page(title, "", &body)
+}
+
+/// The emerging signatures of `product`, by signature; a failed search
+/// leaves them out (the flag is a hint beside the page's own data).
+async fn emerging_flags(
+    app: &Webapp,
+    product: &str,
+    days: i64,
+) -> std::collections::HashMap<String, emerging::Kind> {
+    let request = emerging::Request {
+        product: product.to_owned(),
+        days: days.min(MAX_EMERGING_DAYS),
+        baseline_days: 28,
+        min_count: 5,
+        filters: Vec::new(),
+        now: Utc::now(),
+        time_limit: Some(app.search_time_limit()),
+    };
+    match emerging::report(&*app.index, &request).await {
+        Ok(report) => report
+            .signatures
+            .into_iter()
+            .map(|r| (r.signature, r.kind))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "emerging flags left out of top crashers");
+            Default::default()
+        }
+    }
+}
+
+/// The longest window the Emerging page offers.
+const MAX_EMERGING_DAYS: i64 = 90;
+
+/// `GET /emerging/?product=P[&days=7][&baseline_days=28]`: new and growing
+/// signatures (see `search::emerging` for the test and the score).
+pub async fn emerging(
+    State(app): State<Arc<Webapp>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let params = query_params(query.as_deref());
+    let days = days_param(&params, 7).min(MAX_EMERGING_DAYS);
+    let baseline_days = params
+        .iter()
+        .find(|(k, _)| k == "baseline_days")
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+        .unwrap_or(28)
+        .clamp(1, 365);
+    let Some(product) = params
+        .iter()
+        .find(|(k, _)| k == "product")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+    else {
+        return choose_product(&app, "/emerging/", "Emerging", days).await;
+    };
+    let request = emerging::Request {
+        product: product.clone(),
+        days,
+        baseline_days,
+        min_count: 5,
+        filters: Vec::new(),
+        now: Utc::now(),
+        time_limit: Some(app.search_time_limit()),
+    };
+    let report = emerging::report(&*app.index, &request)
+        .await
+        .map_err(search_page)?;
+    let body = super::emerging::render(&report, days, baseline_days).map_err(|e| {
+        tracing::warn!(error = %e, "emerging page");
+        error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Emerging",
+            "The page could not be rendered.",
+        )
+    })?;
+    ok_page(&format!("Emerging: {product}"), "", &body)
 }
 
 /// `GET /signature/?signature=S[&days=7]`: crashes per day, facets by

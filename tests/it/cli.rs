@@ -62,6 +62,7 @@ fn json_logs_when_asked() {
 fn each_subcommand_help_has_its_own_heading_for_global_options_and_examples() {
     let dir = tempfile::tempdir().unwrap();
     for sub in [
+        "alert",
         "bugs",
         "collect-serve",
         "config",

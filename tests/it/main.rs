@@ -4,6 +4,7 @@ mod cli;
 mod collector;
 mod config;
 mod demo;
+mod emerging;
 mod faults;
 mod fetch;
 mod generated;
