@@ -704,7 +704,7 @@ _crashkit() {
             return 0
             ;;
         crashkit__subcmd__demo)
-            opts="-v -q -h -V --dir --testdata --collector --storage --index --config --verbose --quiet --log-format --help --version"
+            opts="-v -q -h -V --dir --testdata --collector --storage --index --serve --bind --config --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -727,6 +727,10 @@ _crashkit() {
                     return 0
                     ;;
                 --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

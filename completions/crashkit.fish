@@ -72,9 +72,11 @@ complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l testdata -d '
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l collector -d 'Smoke test: post one crash to this running collector (with --storage and --index) and check it comes out processed and indexed' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l storage -d 'With --collector: the installation\'s storage' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l index -d 'With --collector: the installation\'s search index' -r
+complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l bind -d 'With --serve: the address to listen on [default: a free loopback port]' -r
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l config -d 'Configuration file (TOML); see `crashkit config docs` for its keys' -r -F
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l log-format -d 'Log line format on stderr [default: the log.format key, else text]' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log aggregation'"
+complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -l serve -d 'Then serve the demo\'s data as `crashkit serve` (pages and API) until interrupted (Ctrl-C)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c crashkit -n "__fish_crashkit_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'

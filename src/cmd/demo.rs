@@ -8,6 +8,12 @@
 //! top-crashers table and one symbolicated stack, and leaves everything in
 //! `--dir` with the commands to run next. Exit 1 if any stage failed.
 //!
+//! With `--serve` it then serves the demo's data as `crashkit serve` would
+//! (on `--bind`, a free loopback port by default) until interrupted, so the
+//! report, signature, top-crashers and emerging pages are a click away.
+//! The collector's and workers' INFO lines stay quiet unless `-v` (or
+//! `log.level`) asks for them.
+//!
 //! With `--collector URL --storage URL --index URL` it is a smoke test of a
 //! running installation instead: one crash posted, and checked to come out
 //! processed in storage and found in the index.
@@ -57,6 +63,15 @@ pub struct Args {
     /// With --collector: the installation's search index.
     #[arg(long, value_name = "URL", requires = "collector")]
     pub index: Option<String>,
+
+    /// Then serve the demo's data as `crashkit serve` (pages and API) until
+    /// interrupted (Ctrl-C).
+    #[arg(long, conflicts_with = "collector")]
+    pub serve: bool,
+
+    /// With --serve: the address to listen on [default: a free loopback port].
+    #[arg(long, value_name = "ADDR", requires = "serve")]
+    pub bind: Option<String>,
 }
 
 /// Which dump, how many times, under which product: a ranking with a clear top.
@@ -79,6 +94,16 @@ const PRODUCTS: [(&str, &str, &str); 4] = [
 pub fn apply_flags(args: &Args, config: &mut Config) {
     config.set_flag_opt(keys::storage::url, "--storage", args.storage.clone());
     config.set_flag_opt(keys::index::url, "--index", args.index.clone());
+    config.set_flag(
+        keys::serve::bind,
+        "demo",
+        args.bind.clone().unwrap_or_else(|| "127.0.0.1:0".into()),
+    );
+    // The demo tells its story on stdout; the components' INFO lines
+    // (one per crash) are for -v.
+    if config.source("log.level") == crate::config::Source::Default {
+        config.set_flag(keys::log::level, "demo", "warn".to_owned());
+    }
 }
 
 pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
@@ -89,7 +114,7 @@ pub fn run(args: Args, config: Config, out: &mut dyn Write) -> anyhow::Result<Ex
     let testdata = testdata(args.testdata.as_deref())?;
     match &args.collector {
         Some(collector) => runtime.block_on(smoke(collector, &config, &testdata, out)),
-        None => runtime.block_on(demo(&args.dir, config, &testdata, out)),
+        None => runtime.block_on(demo(&args.dir, config, &testdata, args.serve, out)),
     }
 }
 
@@ -186,6 +211,7 @@ async fn demo(
     dir: &Path,
     mut config: Config,
     testdata: &Path,
+    serve: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitStatus> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -346,6 +372,40 @@ async fn demo(
         "  crashkit collect-serve --storage {storage_dir} --queue {} --process --index {index_dir} --symbols-path {symbols}",
         path("spool")
     )?;
+    if !serve {
+        writeln!(
+            out,
+            "  crashkit demo --dir {} --serve    # the same crashes in Crash Stats' pages, in a browser",
+            dir.display()
+        )?;
+        return Ok(ExitStatus::Success);
+    }
+    let app = super::serve::webapp(&config).await?;
+    let bind = config.settings.serve.bind.clone();
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("listening on {bind}"))?;
+    let site = format!("http://{}", listener.local_addr()?);
+    writeln!(out)?;
+    writeln!(out, "Crash Stats on {site}/ (Ctrl-C to stop):")?;
+    writeln!(out, "  {site}/topcrashers/?product=Firefox&days=7")?;
+    writeln!(out, "  {site}/report/index/{first}")?;
+    writeln!(
+        out,
+        "  {site}/signature/?signature={}",
+        form_urlencoded::byte_serialize(
+            pc.get("signature")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .as_bytes()
+        )
+        .collect::<String>()
+    )?;
+    writeln!(out, "  {site}/search/?product=Firefox")?;
+    out.flush()?;
+    crate::webapp::serve(listener, app, super::shutdown_signal())
+        .await
+        .context("serving")?;
     Ok(ExitStatus::Success)
 }
 

@@ -41,29 +41,11 @@ pub fn apply_flags(args: &Args, config: &mut Config) {
 }
 
 pub fn run(_args: Args, config: Config) -> anyhow::Result<ExitStatus> {
-    let storage = CrashStorage::open(&config.settings.storage)?;
-    let index = search::open(&config.settings.index, Mode::Read)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let queue: Option<Arc<dyn crate::queue::Queue>> = match &config.settings.queue.url {
-        Some(url) => Some(Arc::from(
-            runtime
-                .block_on(crate::queue::open(url))
-                .context("opening the queue")?,
-        )),
-        None => None,
-    };
-    let siglists = config
-        .settings
-        .process
-        .siglists
-        .as_deref()
-        .map(std::path::Path::new);
-    let signatures = crate::signature::Generator::from_dir(siglists)
-        .map_err(|e| super::UsageError(format!("signature lists (process.siglists): {e}")))?;
-    let app = Arc::new(Webapp::new(&config, storage, index, queue, signatures));
+    let app = runtime.block_on(webapp(&config))?;
     let bind = config.settings.serve.bind.clone();
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(&bind))
@@ -87,4 +69,28 @@ pub fn run(_args: Args, config: Config) -> anyhow::Result<ExitStatus> {
         ))
         .context("serving")?;
     Ok(ExitStatus::Success)
+}
+
+/// The Crash Stats of `config`: its storage, index (read only), queue (for
+/// reprocessing) and signature lists.
+pub async fn webapp(config: &Config) -> anyhow::Result<Arc<Webapp>> {
+    let storage = CrashStorage::open(&config.settings.storage)?;
+    let index = search::open(&config.settings.index, Mode::Read)?;
+    let queue: Option<Arc<dyn crate::queue::Queue>> = match &config.settings.queue.url {
+        Some(url) => Some(Arc::from(
+            crate::queue::open(url).await.context("opening the queue")?,
+        )),
+        None => None,
+    };
+    let siglists = config
+        .settings
+        .process
+        .siglists
+        .as_deref()
+        .map(std::path::Path::new);
+    let signatures = crate::signature::Generator::from_dir(siglists)
+        .map_err(|e| super::UsageError(format!("signature lists (process.siglists): {e}")))?;
+    Ok(Arc::new(Webapp::new(
+        config, storage, index, queue, signatures,
+    )))
 }

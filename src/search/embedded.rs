@@ -43,7 +43,7 @@ use super::facts::{Facts, FileFacts, Sightings};
 use super::fields::{self, Document, Field, FieldKind, FieldValue, FIELDS};
 use super::lucene;
 use super::query::{Agg, Cmp, Cond, Op, Scalar, Search};
-use super::result::{self, Key, Page, SortKey, Tally};
+use super::result::{self, FastHash, Key, KeyMap, Page, SortKey, Tally};
 use super::{Mode, Rejected, Result, SearchError, SearchIndex, SCHEMA_VERSION};
 use crate::config::IndexSettings;
 use crate::crash_id::CrashId;
@@ -926,9 +926,9 @@ struct SegAgg {
 /// Counts of one aggregation in one segment, by value code.
 #[derive(Default)]
 struct SegTally {
-    buckets: HashMap<i64, (u64, Vec<SegTally>)>,
+    buckets: HashMap<i64, (u64, Vec<SegTally>), FastHash>,
     dense: Vec<u64>,
-    distinct: HashSet<i64>,
+    distinct: HashSet<i64, FastHash>,
 }
 
 impl SegAgg {
@@ -1015,7 +1015,7 @@ impl SegAgg {
                 .filter(|(_, c)| **c > 0)
                 .map(|(ord, c)| (ord as u64, *c))
                 .collect();
-            let mut buckets = HashMap::with_capacity(counted.len());
+            let mut buckets = KeyMap::with_capacity_and_hasher(counted.len(), FastHash::default());
             let mut counts = counted.iter().map(|(_, c)| *c);
             let _ = column.dictionary().sorted_ords_to_term_cb(
                 counted.iter().map(|(ord, _)| *ord),

@@ -17,6 +17,17 @@ use serde_json::{json, Map, Value};
 use super::fields::{self, Field, FieldKind};
 use super::query::{Agg, BadArgument, Interval, Search};
 
+/// The hasher of aggregation tallies: fast on the millions of values a
+/// cardinality or a wide facet sees, and seeded per process, so values
+/// from crash reports cannot be chosen to collide.
+pub type FastHash = foldhash::fast::RandomState;
+
+/// Tallies by bucket key.
+pub type KeyMap<V> = HashMap<Key, V, FastHash>;
+
+/// Distinct keys.
+pub type KeySet = HashSet<Key, FastHash>;
+
 /// A bucket key or a sort value.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Key {
@@ -94,8 +105,8 @@ impl Key {
 /// sub-aggregations of each bucket), or the set of distinct values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tally {
-    Buckets(HashMap<Key, (u64, Vec<Tally>)>),
-    Distinct(HashSet<Key>),
+    Buckets(KeyMap<(u64, Vec<Tally>)>),
+    Distinct(KeySet),
     /// A distinct count an engine computed itself.
     Count(u64),
 }
@@ -104,8 +115,8 @@ impl Tally {
     /// An empty tally for `agg`.
     pub fn empty(agg: &Agg) -> Tally {
         match agg {
-            Agg::Cardinality { .. } => Tally::Distinct(HashSet::new()),
-            _ => Tally::Buckets(HashMap::new()),
+            Agg::Cardinality { .. } => Tally::Distinct(KeySet::default()),
+            _ => Tally::Buckets(KeyMap::default()),
         }
     }
 
@@ -465,7 +476,7 @@ mod tests {
             interval,
             subs: vec![],
         };
-        let mut map = HashMap::new();
+        let mut map = KeyMap::default();
         for (value, count) in values {
             map.insert(bucket_of(*value, &interval), (*count, vec![]));
         }

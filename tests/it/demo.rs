@@ -29,6 +29,13 @@ fn the_demo_runs_the_pipeline_and_prints_top_crashers_and_a_stack() {
         "{text}"
     );
     assert!(text.contains("Next:\n  crashkit query --index"), "{text}");
+    assert!(
+        text.contains("--serve    # the same crashes in Crash Stats' pages"),
+        "{text}"
+    );
+    // The components' INFO lines (one per crash) stay out of the story.
+    let err = stderr(&out);
+    assert!(!err.contains(" INFO "), "{err}");
     for part in ["crashdata/v1/raw_crash", "spool", "index"] {
         assert!(dir.join(part).exists(), "{part} left in the demo directory");
     }
@@ -81,4 +88,60 @@ fn the_demo_is_a_smoke_test_of_a_running_installation() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn the_demo_serves_its_pages_when_asked() {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = crashkit(tmp.path())
+        .arg("demo")
+        .arg("--dir")
+        .arg(tmp.path().join("demo"))
+        .arg("--testdata")
+        .arg(repo().join("testdata"))
+        .arg("--serve")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = Stop(child);
+    let site = loop {
+        let line = lines.next().expect("the demo printed its site").unwrap();
+        if let Some(rest) = line.strip_prefix("Crash Stats on ") {
+            break rest.trim_end_matches(" (Ctrl-C to stop):").to_owned();
+        }
+    };
+    let urls: Vec<String> = lines
+        .by_ref()
+        .take(4)
+        .map(|l| l.unwrap().trim().to_owned())
+        .collect();
+    assert!(
+        urls[0].ends_with("/topcrashers/?product=Firefox&days=7"),
+        "{urls:?}"
+    );
+    assert!(urls[1].contains("/report/index/"), "{urls:?}");
+    let addr = site
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    for url in &urls {
+        let path = &url[url.find(&addr).unwrap() + addr.len()..];
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        let answer = crate::collector::raw_request(&addr, request.as_bytes());
+        assert_eq!(answer.status, 200, "{path}");
+    }
+    // Ctrl-C ends it cleanly.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    let status = child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
 }

@@ -566,7 +566,7 @@ fn tally_of(agg: &Agg, value: &Value) -> Tally {
         Agg::Cardinality { .. } => Tally::Count(value["value"].as_u64().unwrap_or(0)),
         Agg::Terms { field, subs } | Agg::Histogram { field, subs, .. } => {
             let histogram = matches!(agg, Agg::Histogram { .. });
-            let mut buckets = std::collections::HashMap::new();
+            let mut buckets = super::result::KeyMap::default();
             for bucket in value["buckets"].as_array().into_iter().flatten() {
                 let key = &bucket["key"];
                 let key = match (field.kind, histogram) {
