@@ -181,7 +181,7 @@ fn slack_payload(rule: &Rule, report: &Report) -> Value {
         report.window.from.get(..10).unwrap_or(&report.window.from),
         report.window.to.get(..10).unwrap_or(&report.window.to),
     );
-    for row in &report.signatures {
+    for row in report.signatures.iter().take(SLACK_ROWS) {
         let growth = row
             .ratio
             .map(|r| format!(", {r:.1}x its share"))
@@ -196,8 +196,18 @@ fn slack_payload(rule: &Rule, report: &Report) -> Value {
             slack_escape(&row.versions.join(", ")),
         ));
     }
+    if report.signatures.len() > SLACK_ROWS {
+        text.push_str(&format!(
+            "\n… and {} more (`crashkit query --emerging --product {}` lists them)",
+            report.signatures.len() - SLACK_ROWS,
+            slack_escape(&report.product).replace('`', "'"),
+        ));
+    }
     json!({ "text": text })
 }
+
+/// Signatures listed in one Slack message; the others are counted.
+const SLACK_ROWS: usize = 20;
 
 async fn post(delivery: &Delivery, url: &str, body: &Value) -> Result<(), AlertError> {
     // The URL may hold a secret: messages name its host only.
@@ -283,6 +293,20 @@ mod tests {
             days: 7,
             baseline_days: 28,
         };
+        let mut long = report();
+        long.signatures = (0..25)
+            .map(|i| Row {
+                signature: format!("s{i}"),
+                ..report().signatures[0].clone()
+            })
+            .collect();
+        let text = slack_payload(&rule, &long)["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(text.lines().count(), 1 + SLACK_ROWS + 1, "{text}");
+        assert!(text
+            .ends_with("… and 5 more (`crashkit query --emerging --product Firefox` lists them)"));
         let body = slack_payload(&rule, &report());
         assert_eq!(
             body["text"],

@@ -593,32 +593,47 @@ impl<'a> Printer<'a> {
     }
 }
 
+/// A report of signatures: its JSON as it is, or a heading (table and
+/// markdown) then a row per signature.
+fn print_signature_report(
+    json: &impl serde::Serialize,
+    heading: String,
+    header: &[&'static str],
+    rows: &[Vec<String>],
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut *out, json)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if matches!(format, Format::Table | Format::Markdown) {
+        writeln!(out, "{heading}")?;
+        writeln!(out)?;
+    }
+    let mut printer = Printer::with_columns(format, header.to_vec(), true, out);
+    printer.rows(header, rows, true)?;
+    Ok(())
+}
+
 pub(crate) fn print_topcrashers(
     report: &topcrashers::Report,
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    if format == Format::Json {
-        serde_json::to_writer_pretty(&mut *out, report)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    if matches!(format, Format::Table | Format::Markdown) {
-        writeln!(
-            out,
-            "Top crashers of {}{} from {} to {}: {} crashes",
-            report.product,
-            report
-                .version
-                .as_deref()
-                .map(|v| format!(" {v}"))
-                .unwrap_or_default(),
-            report.from,
-            report.to,
-            report.total
-        )?;
-        writeln!(out)?;
-    }
+    let heading = format!(
+        "Top crashers of {}{} from {} to {}: {} crashes",
+        report.product,
+        report
+            .version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default(),
+        report.from,
+        report.to,
+        report.total
+    );
     let header = [
         "rank",
         "change",
@@ -647,9 +662,7 @@ pub(crate) fn print_topcrashers(
             ]
         })
         .collect();
-    let mut printer = Printer::with_columns(format, header.to_vec(), true, out);
-    printer.rows(&header, &rows, true)?;
-    Ok(())
+    print_signature_report(report, heading, &header, &rows, format, out)
 }
 
 pub(crate) fn print_emerging(
@@ -657,29 +670,20 @@ pub(crate) fn print_emerging(
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    if format == Format::Json {
-        serde_json::to_writer_pretty(&mut *out, report)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    if matches!(format, Format::Table | Format::Markdown) {
-        writeln!(
-            out,
-            "Emerging signatures of {} from {} to {} ({} crashes, {} installs) against {} to {} ({} crashes, {} installs), counted in {}, {} signatures tested",
-            report.product,
-            report.window.from,
-            report.window.to,
-            report.window.crashes,
-            report.window.installs,
-            report.baseline.from,
-            report.baseline.to,
-            report.baseline.crashes,
-            report.baseline.installs,
-            report.unit,
-            report.tested,
-        )?;
-        writeln!(out)?;
-    }
+    let heading = format!(
+        "Emerging signatures of {} from {} to {} ({} crashes, {} installs) against {} to {} ({} crashes, {} installs), counted in {}, {} signatures tested",
+        report.product,
+        report.window.from,
+        report.window.to,
+        report.window.crashes,
+        report.window.installs,
+        report.baseline.from,
+        report.baseline.to,
+        report.baseline.crashes,
+        report.baseline.installs,
+        report.unit,
+        report.tested,
+    );
     let header = [
         "kind",
         "score",
@@ -711,9 +715,7 @@ pub(crate) fn print_emerging(
             ]
         })
         .collect();
-    let mut printer = Printer::with_columns(format, header.to_vec(), true, out);
-    printer.rows(&header, &rows, true)?;
-    Ok(())
+    print_signature_report(report, heading, &header, &rows, format, out)
 }
 
 #[cfg(test)]

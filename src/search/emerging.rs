@@ -290,11 +290,12 @@ pub async fn report(index: &dyn SearchIndex, req: &Request) -> Result<Report> {
     if baseline.cut {
         // Signatures missing from a cut baseline facet may still have
         // crashes there: count those by name.
+        // Only those that could be flagged are worth the lookups.
         let missing: Vec<String> = window
             .signatures
-            .keys()
-            .filter(|s| !baseline.signatures.contains_key(*s))
-            .cloned()
+            .iter()
+            .filter(|(s, c)| c.crashes >= req.min_count && !baseline.signatures.contains_key(*s))
+            .map(|(s, _)| s.clone())
             .collect();
         for chunk in missing.chunks(NAMES_PER_SEARCH) {
             let found = period(index, req, base_from, from, chunk).await?;
