@@ -538,6 +538,12 @@ mod tests {
     }
 
     #[test]
+    fn without_a_baseline_nothing_is_evidence() {
+        // An index whose crashes all fall in the window: p0 is 1.
+        assert!(score(50, 0, share(500, 0), 10) < SCORE_THRESHOLD);
+    }
+
+    #[test]
     fn more_signatures_tested_need_more_evidence() {
         // 6 new crashes when the window is a fifth of the time: p = 0.2^6.
         let one = score(6, 0, 0.2, 1);
