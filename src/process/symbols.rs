@@ -15,6 +15,10 @@
 //! file of the cache, so a symbol file is held once, parsed from disk; and
 //! retries passing faults through [`crate::retry`] within one deadline.
 //!
+//! A body the server sends gzipped (`Content-Encoding: gzip`, or gzip's
+//! magic bytes) is gunzipped on the way in, so the cache holds text. A
+//! cached file that does not parse is dropped and fetched again.
+//!
 //! The download cache keeps files in the Breakpad layout under its root,
 //! written atomically; a server's 404 is remembered for a time-to-live in a
 //! `.notfound` marker beside where the file would be, and a server that
@@ -27,7 +31,6 @@
 //! runtime of their own that does nothing else; the cache's small file
 //! operations are done there directly.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -125,11 +128,12 @@ impl SymbolSource {
 }
 
 impl Servers {
-    /// The cached or downloaded file for `rel`, asking each server in turn.
-    async fn fetch(&self, rel: &str) -> Option<PathBuf> {
+    /// The cached or downloaded file for `rel`, asking each server in
+    /// turn, and whether it came from the cache.
+    async fn fetch(&self, rel: &str) -> Option<(PathBuf, bool)> {
         let cache = &self.cache;
         if let Some(path) = cache.get(rel) {
-            return Some(path);
+            return Some((path, true));
         }
         if let Some(why) = cache.known_unavailable(rel) {
             debug!(
@@ -146,7 +150,7 @@ impl Servers {
                 warn!(%url, timeout_secs = self.timeout.as_secs(), "symbol server did not answer in time");
                 Fetched::Failed
             }) {
-                Fetched::File(path) => return Some(path),
+                Fetched::File(path) => return Some((path, false)),
                 Fetched::Missing => debug!(%url, "symbol file not on server"),
                 Fetched::Failed => all_missing = false,
             }
@@ -179,8 +183,17 @@ impl Servers {
             if !status.is_success() {
                 return Err(Verdict::Fail(format!("status {status}")));
             }
+            let gzipped = resp
+                .headers()
+                .get(reqwest::header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| {
+                    let v = v.trim();
+                    v.eq_ignore_ascii_case("gzip") || v.eq_ignore_ascii_case("x-gzip")
+                });
             let mut staged =
                 StagedFile::create(&target).map_err(|e| Verdict::Fail(format!("cache: {e}")))?;
+            let mut body = Body::new(gzipped);
             let mut resp = resp;
             let mut len = 0u64;
             while let Some(chunk) = resp
@@ -188,11 +201,15 @@ impl Servers {
                 .await
                 .map_err(|e| Verdict::Retry(format!("reading: {e}"), None))?
             {
-                len += chunk.len() as u64;
-                staged
-                    .write_all(&chunk)
-                    .map_err(|e| Verdict::Fail(format!("cache: {e}")))?;
+                len += body
+                    .write(&chunk, &mut staged)
+                    .await
+                    .map_err(|e| Verdict::Fail(format!("storing: {e}")))?;
             }
+            len += body
+                .finish(&mut staged)
+                .await
+                .map_err(|e| Verdict::Fail(format!("storing: {e}")))?;
             staged
                 .commit()
                 .map_err(|e| Verdict::Fail(format!("cache: {e}")))?;
@@ -210,6 +227,67 @@ impl Servers {
                 Fetched::Failed
             }
         }
+    }
+}
+
+/// The most a gzipped symbol file may expand to (libxul's is under 1 GiB).
+const MAX_SYMBOL_BYTES: u64 = 4 << 30;
+
+/// A download's body on its way into the cache: as it comes, or gunzipped
+/// when the server says `Content-Encoding: gzip` (as Tecken's storage and
+/// S3 do for symbol files stored compressed) or the bytes start with
+/// gzip's magic number (no Breakpad text file does).
+struct Body {
+    gzip: Option<bool>,
+    decoder: async_compression::tokio::write::GzipDecoder<Vec<u8>>,
+    written: u64,
+}
+
+impl Body {
+    fn new(gzipped: bool) -> Body {
+        Body {
+            gzip: gzipped.then_some(true),
+            decoder: async_compression::tokio::write::GzipDecoder::new(Vec::new()),
+            written: 0,
+        }
+    }
+
+    /// Writes `chunk` (decoded) to `out`; returns the bytes written.
+    async fn write(&mut self, chunk: &[u8], out: &mut impl std::io::Write) -> std::io::Result<u64> {
+        use tokio::io::AsyncWriteExt;
+        let gzip = *self
+            .gzip
+            .get_or_insert_with(|| chunk.starts_with(&[0x1f, 0x8b]));
+        if !gzip {
+            out.write_all(chunk)?;
+            return Ok(chunk.len() as u64);
+        }
+        self.decoder.write_all(chunk).await?;
+        self.drain(out)
+    }
+
+    /// Ends the stream: the decoder's last bytes, and a check that the
+    /// gzip stream was whole.
+    async fn finish(&mut self, out: &mut impl std::io::Write) -> std::io::Result<u64> {
+        use tokio::io::AsyncWriteExt;
+        if self.gzip != Some(true) {
+            return Ok(0);
+        }
+        self.decoder.shutdown().await?;
+        self.drain(out)
+    }
+
+    fn drain(&mut self, out: &mut impl std::io::Write) -> std::io::Result<u64> {
+        let decoded = std::mem::take(self.decoder.get_mut());
+        self.written += decoded.len() as u64;
+        if self.written > MAX_SYMBOL_BYTES {
+            return Err(std::io::Error::other(format!(
+                "a gzipped symbol file expands past {} GiB",
+                MAX_SYMBOL_BYTES >> 30
+            )));
+        }
+        out.write_all(&decoded)?;
+        Ok(decoded.len() as u64)
     }
 }
 
@@ -232,13 +310,34 @@ impl SymbolSupplier for SymbolSource {
             .map(|l| l.server_rel)
             .or_else(|| breakpad_symbols::code_info_breakpad_sym_lookup(module))
             .ok_or(SymbolError::MissingDebugFileOrId)?;
-        match servers.fetch(&rel).await {
-            Some(path) => Ok(LocateSymbolsResult {
-                symbols: SymbolFile::from_file(&path)?,
-                extra_debug_info: None,
-            }),
-            None => Err(SymbolError::NotFound),
+        // A cached file that does not parse (a torn or foreign file) is
+        // dropped and asked for again; a downloaded one that does not
+        // parse is dropped and the servers count as failing for a while.
+        for attempt in 0..2 {
+            let Some((path, cached)) = servers.fetch(&rel).await else {
+                return Err(SymbolError::NotFound);
+            };
+            match SymbolFile::from_file(&path) {
+                Ok(symbols) => {
+                    return Ok(LocateSymbolsResult {
+                        symbols,
+                        extra_debug_info: None,
+                    })
+                }
+                Err(e) => {
+                    warn!(
+                        file = rel,
+                        "a symbol file that does not parse is dropped: {e}"
+                    );
+                    let _ = std::fs::remove_file(&path);
+                    if !cached || attempt == 1 {
+                        servers.cache.mark(&rel, UNAVAILABLE);
+                        return Err(e);
+                    }
+                }
+            }
         }
+        Err(SymbolError::NotFound)
     }
 
     async fn locate_file(
@@ -394,6 +493,40 @@ fn cache_files(dir: &Path) -> Vec<(PathBuf, u64, SystemTime)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use tokio::io::AsyncWriteExt;
+        let mut encoder = async_compression::tokio::write::GzipEncoder::new(Vec::new());
+        encoder.write_all(bytes).await.unwrap();
+        encoder.shutdown().await.unwrap();
+        encoder.into_inner()
+    }
+
+    /// `body` fed in chunks of 7 bytes, as a download comes.
+    async fn decode(gzipped: bool, body: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut decoder = Body::new(gzipped);
+        let mut len = 0;
+        for chunk in body.chunks(7) {
+            len += decoder.write(chunk, &mut out).await?;
+        }
+        len += decoder.finish(&mut out).await?;
+        assert_eq!(len, out.len() as u64);
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn downloads_are_gunzipped_when_the_server_or_the_bytes_say_so() {
+        let text = b"MODULE Linux x86_64 ABCD0 app\nFILE 0 a.c\n".repeat(50);
+        let packed = gzip(&text).await;
+        assert_eq!(decode(false, &text).await.unwrap(), text);
+        assert_eq!(decode(true, &packed).await.unwrap(), text);
+        // S3 without the header: the magic number says it.
+        assert_eq!(decode(false, &packed).await.unwrap(), text);
+        // A cut gzip stream is an error, not a short file.
+        assert!(decode(true, &packed[..packed.len() - 9]).await.is_err());
+        assert!(decode(true, b"MODULE not gzip at all").await.is_err());
+    }
 
     fn cache(dir: &Path, max_bytes: u64) -> DiskCache {
         DiskCache::new(CacheSettings {

@@ -609,23 +609,48 @@ struct SymbolServer {
     url: String,
 }
 
+/// Python's http.server, but every `.sym` file is stored gzipped and
+/// served with `Content-Encoding: gzip`, as Tecken's storage and S3 do.
+const GZIP_SERVER: &str = r#"
+import functools, http.server, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def end_headers(self):
+        if self.path.endswith(".sym"):
+            self.send_header("Content-Encoding", "gzip")
+        super().end_headers()
+port, root = int(sys.argv[1]), sys.argv[2]
+http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Handler, directory=root)).serve_forever()
+"#;
+
 impl SymbolServer {
     fn start(dir: &Path, log: &Path) -> SymbolServer {
+        SymbolServer::start_with(dir, log, false)
+    }
+
+    fn start_with(dir: &Path, log: &Path, gzip: bool) -> SymbolServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-                "--directory",
-            ])
-            .arg(dir)
+        let mut command = std::process::Command::new("python3");
+        if gzip {
+            command
+                .args(["-c", GZIP_SERVER, &port.to_string()])
+                .arg(dir);
+        } else {
+            command
+                .args([
+                    "-m",
+                    "http.server",
+                    "--bind",
+                    "127.0.0.1",
+                    &port.to_string(),
+                    "--directory",
+                ])
+                .arg(dir);
+        }
+        let child = command
             .stdout(std::process::Stdio::null())
             .stderr(std::fs::File::create(log).unwrap())
             .spawn()
@@ -710,6 +735,64 @@ fn symbols_come_from_a_server_once_then_from_the_cache() {
         .arg("process")
         .args(args("http://127.0.0.1:9/")));
     assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
+}
+
+/// A server that stores symbol files gzipped and says `Content-Encoding:
+/// gzip`: the cache holds the text, the crash is symbolicated; a cached
+/// file that does not parse is dropped and fetched again.
+#[test]
+fn gzipped_symbol_files_are_decoded_and_a_broken_cached_one_is_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let served = tmp.path().join("served");
+    let module_dir = std::fs::read_dir(repo().join("testdata/symbols/crashhelper"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let id = module_dir.file_name().unwrap().to_str().unwrap().to_owned();
+    let text = std::fs::read(module_dir.join("crashhelper.sym")).unwrap();
+    let dir = served.join("crashhelper").join(&id);
+    std::fs::create_dir_all(&dir).unwrap();
+    let gzip = std::process::Command::new("gzip")
+        .arg("-c")
+        .arg(module_dir.join("crashhelper.sym"))
+        .output()
+        .expect("gzip compresses the test's symbol file");
+    assert!(gzip.status.success() && gzip.stdout.starts_with(&[0x1f, 0x8b]));
+    std::fs::write(dir.join("crashhelper.sym"), &gzip.stdout).unwrap();
+    let log = tmp.path().join("server.log");
+    let cache = tmp.path().join("cache");
+    let server = SymbolServer::start_with(&served, &log, true);
+    let process = || {
+        run(crashkit(tmp.path())
+            .arg("process")
+            .arg(dump("null-write.dmp"))
+            .args(["--symbols-url", &server.url, "--symbols-cache"])
+            .arg(&cache)
+            .args(["--format", "json"]))
+    };
+    let out = process();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
+    let cached = cache.join("crashhelper").join(&id).join("crashhelper.sym");
+    assert_eq!(
+        std::fs::read(&cached).unwrap(),
+        text,
+        "the cache holds the text"
+    );
+    // A torn cached file is not trusted: dropped, fetched again, used.
+    std::fs::write(&cached, b"\x00\x01 not a symbol file").unwrap();
+    let out = process();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
+    assert_eq!(std::fs::read(&cached).unwrap(), text);
+    let requests = std::fs::read_to_string(&log).unwrap();
+    let gets = requests
+        .lines()
+        .filter(|l| l.contains("GET") && l.contains("crashhelper.sym"))
+        .count();
+    assert_eq!(gets, 2, "{requests}");
 }
 
 #[test]
