@@ -31,6 +31,7 @@
 //! runtime of their own that does nothing else; the cache's small file
 //! operations are done there directly.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -191,6 +192,7 @@ impl Servers {
                     let v = v.trim();
                     v.eq_ignore_ascii_case("gzip") || v.eq_ignore_ascii_case("x-gzip")
                 });
+            let final_url = resp.url().to_string();
             let mut staged =
                 StagedFile::create(&target).map_err(|e| Verdict::Fail(format!("cache: {e}")))?;
             let mut body = Body::new(gzipped);
@@ -210,6 +212,19 @@ impl Servers {
                 .finish(&mut staged)
                 .await
                 .map_err(|e| Verdict::Fail(format!("storing: {e}")))?;
+            // Where the file came from, kept in the file as minidump-
+            // stackwalk's cache keeps it (breakpad's parser reads `INFO
+            // URL` into the module's `symbol_url`), so a cached file
+            // still says it.
+            let source = format!(
+                "{}INFO URL {}\n",
+                if body.ends_line() { "" } else { "\n" },
+                final_url
+            );
+            staged
+                .write_all(source.as_bytes())
+                .map_err(|e| Verdict::Fail(format!("storing: {e}")))?;
+            len += source.len() as u64;
             staged
                 .commit()
                 .map_err(|e| Verdict::Fail(format!("cache: {e}")))?;
@@ -241,6 +256,8 @@ struct Body {
     gzip: Option<bool>,
     decoder: async_compression::tokio::write::GzipDecoder<Vec<u8>>,
     written: u64,
+    /// The last byte written out.
+    last: Option<u8>,
 }
 
 impl Body {
@@ -249,7 +266,13 @@ impl Body {
             gzip: gzipped.then_some(true),
             decoder: async_compression::tokio::write::GzipDecoder::new(Vec::new()),
             written: 0,
+            last: None,
         }
+    }
+
+    /// Whether what was written ends a line (or nothing was written).
+    fn ends_line(&self) -> bool {
+        self.last.is_none_or(|b| b == b'\n')
     }
 
     /// Writes `chunk` (decoded) to `out`; returns the bytes written.
@@ -260,6 +283,7 @@ impl Body {
             .get_or_insert_with(|| chunk.starts_with(&[0x1f, 0x8b]));
         if !gzip {
             out.write_all(chunk)?;
+            self.last = chunk.last().copied().or(self.last);
             return Ok(chunk.len() as u64);
         }
         self.decoder.write_all(chunk).await?;
@@ -287,6 +311,7 @@ impl Body {
             )));
         }
         out.write_all(&decoded)?;
+        self.last = decoded.last().copied().or(self.last);
         Ok(decoded.len() as u64)
     }
 }
@@ -512,6 +537,7 @@ mod tests {
         }
         len += decoder.finish(&mut out).await?;
         assert_eq!(len, out.len() as u64);
+        assert_eq!(decoder.ends_line(), out.last().is_none_or(|b| *b == b'\n'));
         Ok(out)
     }
 

@@ -772,21 +772,40 @@ fn gzipped_symbol_files_are_decoded_and_a_broken_cached_one_is_replaced() {
             .arg(&cache)
             .args(["--format", "json"]))
     };
+    let url = format!("{}crashhelper/{id}/crashhelper.sym", server.url);
+    let symbol_url = |out: &std::process::Output| {
+        json_of(out)["json_dump"]["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["filename"] == "crashhelper")
+            .map(|m| m["symbol_url"].clone())
+    };
     let out = process();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
+    assert_eq!(symbol_url(&out), Some(serde_json::json!(url)));
+    // The cache holds the text, and where it came from as
+    // minidump-stackwalk's cache writes it.
     let cached = cache.join("crashhelper").join(&id).join("crashhelper.sym");
-    assert_eq!(
-        std::fs::read(&cached).unwrap(),
-        text,
-        "the cache holds the text"
+    let mut want = text.clone();
+    if !want.ends_with(b"\n") {
+        want.push(b'\n');
+    }
+    want.extend_from_slice(format!("INFO URL {url}\n").as_bytes());
+    assert!(
+        std::fs::read(&cached).unwrap() == want,
+        "the cache holds the text and its URL"
     );
     // A torn cached file is not trusted: dropped, fetched again, used.
     std::fs::write(&cached, b"\x00\x01 not a symbol file").unwrap();
     let out = process();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
-    assert_eq!(std::fs::read(&cached).unwrap(), text);
+    assert!(std::fs::read(&cached).unwrap() == want, "fetched again");
+    // From the cache, the crash still says where its symbols came from.
+    let out = process();
+    assert_eq!(symbol_url(&out), Some(serde_json::json!(url)));
     let requests = std::fs::read_to_string(&log).unwrap();
     let gets = requests
         .lines()
