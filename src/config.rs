@@ -463,6 +463,8 @@ settings! {
         symbols_paths: Vec<String> = Vec::new();
         /// Symbol server base URLs (Tecken/Breakpad layout), tried in order after the local directories. --symbols-url replaces the list.
         symbols_urls: Vec<String> = Vec::new();
+        /// Headers for symbol servers, each "URL-PREFIX Name: value" (e.g. "https://symbols.example.org/ Auth-Token: ${TECKEN_TOKEN}" for Tecken's private symbols): sent only to URLs starting with the prefix, redirects included. ${NAME} is read from the environment when processing starts, so tokens stay out of the file.
+        symbols_headers: Vec<String> = Vec::new();
         /// Directory for symbol files downloaded from symbol servers. Unset: the user cache directory ($XDG_CACHE_HOME or ~/.cache)/crashkit/symbols.
         symbols_cache_dir: Option<String> = None;
         /// Size cap of the symbol download cache in MiB; the least recently used files are removed beyond it.

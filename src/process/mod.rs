@@ -192,6 +192,9 @@ pub enum SetupError {
     /// The symbol servers' HTTP client could not be built.
     #[error(transparent)]
     SymbolClient(#[from] symbols::ClientError),
+    /// A `process.symbols_headers` entry cannot be used (a usage error).
+    #[error("process.symbols_headers: {0}")]
+    SymbolHeaders(String),
     /// The VersionString API's HTTP client could not be built.
     #[error("the VersionString API client: {0}")]
     VersionStringClient(reqwest::Error),
@@ -203,7 +206,10 @@ pub enum SetupError {
 impl SetupError {
     /// Whether the settings themselves are wrong (exit status 2).
     pub fn is_usage(&self) -> bool {
-        matches!(self, SetupError::SignatureLists(_))
+        matches!(
+            self,
+            SetupError::SignatureLists(_) | SetupError::SymbolHeaders(_)
+        )
     }
 }
 
@@ -257,9 +263,13 @@ fn symbolizer(p: &ProcessSettings) -> Result<Arc<Symbolizer>, SetupError> {
         negative_ttl: Duration::from_secs(p.symbols_negative_ttl_secs),
         error_ttl: Duration::from_secs(p.symbols_error_ttl_secs),
     });
+    let headers =
+        symbols::ServerHeader::parse_all(&p.symbols_headers, |name| std::env::var(name).ok())
+            .map_err(SetupError::SymbolHeaders)?;
     let source = symbols::SymbolSource::new(
         p.symbols_paths.iter().map(PathBuf::from).collect(),
         p.symbols_urls.clone(),
+        headers,
         cache,
         Duration::from_secs(p.symbols_timeout_secs.max(1)),
     )?;

@@ -72,6 +72,62 @@ enum Fetched {
     Failed,
 }
 
+/// A header sent to the symbol servers under one URL prefix.
+#[derive(Clone)]
+pub struct ServerHeader {
+    prefix: String,
+    name: reqwest::header::HeaderName,
+    value: reqwest::header::HeaderValue,
+}
+
+impl std::fmt::Debug for ServerHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The value is a secret.
+        write!(f, "{} {}: …", self.prefix, self.name)
+    }
+}
+
+impl ServerHeader {
+    /// Parses `URL-PREFIX Name: value` entries, `${NAME}` in values read
+    /// with `var`; an error names the entry by its prefix, never its value.
+    pub fn parse_all(
+        entries: &[String],
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<ServerHeader>, String> {
+        entries
+            .iter()
+            .map(|entry| {
+                let (prefix, header) = entry
+                    .trim()
+                    .split_once(char::is_whitespace)
+                    .ok_or_else(|| "each entry is \"URL-PREFIX Name: value\"".to_owned())?;
+                if !(prefix.starts_with("http://") || prefix.starts_with("https://")) {
+                    return Err(format!("{prefix:?} is not an http(s) URL prefix"));
+                }
+                let (name, value) = header
+                    .split_once(':')
+                    .ok_or_else(|| format!("{prefix}: the header is \"Name: value\""))?;
+                let value = crate::alert_rules::expand(value.trim(), &var)
+                    .map_err(|e| format!("{prefix}: {e}"))?;
+                let name = reqwest::header::HeaderName::from_bytes(name.trim().as_bytes())
+                    .map_err(|_| format!("{prefix}: {:?} is not a header name", name.trim()))?;
+                let mut value = reqwest::header::HeaderValue::from_str(&value)
+                    .map_err(|_| format!("{prefix}: the value of {name} is not a header value"))?;
+                value.set_sensitive(true);
+                Ok(ServerHeader {
+                    prefix: prefix.to_owned(),
+                    name,
+                    value,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Redirects followed per download (Tecken sends code-id lookups and
+/// downloads on to their storage).
+const MAX_REDIRECTS: usize = 5;
+
 /// Local directories, then symbol servers through the cache.
 pub struct SymbolSource {
     local: SimpleSymbolSupplier,
@@ -81,6 +137,7 @@ pub struct SymbolSource {
 
 struct Servers {
     urls: Vec<String>,
+    headers: Vec<ServerHeader>,
     cache: DiskCache,
     client: reqwest::Client,
     timeout: Duration,
@@ -101,6 +158,7 @@ impl SymbolSource {
     pub fn new(
         paths: Vec<PathBuf>,
         urls: Vec<String>,
+        headers: Vec<ServerHeader>,
         cache: Option<CacheSettings>,
         timeout: Duration,
     ) -> Result<SymbolSource, ClientError> {
@@ -110,8 +168,12 @@ impl SymbolSource {
                     .into_iter()
                     .map(|u| u.trim_end_matches('/').to_owned())
                     .collect(),
+                headers,
                 cache: DiskCache::new(cache),
+                // Redirects are followed by hand, so a server's headers
+                // never go to another host.
                 client: reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
                     .connect_timeout(timeout.min(Duration::from_secs(10)))
                     .read_timeout(timeout)
                     .user_agent(concat!("crashkit/", env!("CARGO_PKG_VERSION")))
@@ -160,6 +222,39 @@ impl Servers {
         None
     }
 
+    /// `GET url` with the headers of its prefix, following redirects.
+    async fn get(&self, url: &str) -> Result<reqwest::Response, Verdict<String>> {
+        let mut url = reqwest::Url::parse(url).map_err(|e| Verdict::Fail(format!("{url}: {e}")))?;
+        for _ in 0..=MAX_REDIRECTS {
+            let mut request = self.client.get(url.clone());
+            for h in self
+                .headers
+                .iter()
+                .filter(|h| url.as_str().starts_with(&h.prefix))
+            {
+                request = request.header(h.name.clone(), h.value.clone());
+            }
+            let resp = request
+                .send()
+                .await
+                .map_err(|e| Verdict::Retry(format!("unreachable: {}", e.without_url()), None))?;
+            if !resp.status().is_redirection() {
+                return Ok(resp);
+            }
+            let location = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .ok_or_else(|| Verdict::Fail("a redirect without a Location".to_owned()))?;
+            url = url
+                .join(location)
+                .map_err(|e| Verdict::Fail(format!("a redirect to {location:?}: {e}")))?;
+        }
+        Err(Verdict::Fail(format!(
+            "more than {MAX_REDIRECTS} redirects"
+        )))
+    }
+
     /// One server: retries passing faults, streams the body into the cache.
     async fn download(&self, url: &str, rel: &str) -> Fetched {
         let Some(target) = self.cache.path(rel) else {
@@ -167,12 +262,7 @@ impl Servers {
         };
         let policy = Policy::with_deadline(self.timeout);
         let result = retry::run(policy, || async {
-            let resp = self
-                .client
-                .get(url)
-                .send()
-                .await
-                .map_err(|e| Verdict::Retry(format!("unreachable: {e}"), None))?;
+            let resp = self.get(url).await?;
             let status = resp.status();
             if matches!(status.as_u16(), 404 | 403) {
                 return Ok(None);
@@ -539,6 +629,30 @@ mod tests {
         assert_eq!(len, out.len() as u64);
         assert_eq!(decoder.ends_line(), out.last().is_none_or(|b| *b == b'\n'));
         Ok(out)
+    }
+
+    #[test]
+    fn server_headers_take_secrets_from_the_environment() {
+        let env = |name: &str| (name == "TOKEN").then(|| "s3cr3t".to_owned());
+        let parsed = ServerHeader::parse_all(
+            &["https://symbols.example.org/ Auth-Token: ${TOKEN}".to_owned()],
+            env,
+        )
+        .unwrap();
+        assert_eq!(parsed[0].prefix, "https://symbols.example.org/");
+        assert_eq!(parsed[0].name, "auth-token");
+        assert_eq!(parsed[0].value, "s3cr3t");
+        assert!(!format!("{parsed:?}").contains("s3cr3t"));
+        for (entry, want) in [
+            ("https://x/", "URL-PREFIX Name: value"),
+            ("ftp://x/ A: b", "not an http(s) URL prefix"),
+            ("https://x/ no-colon", "Name: value"),
+            ("https://x/ A: ${MISSING}", "MISSING is not set"),
+            ("https://x/ Bad Name: v", "not a header name"),
+        ] {
+            let err = ServerHeader::parse_all(&[entry.to_owned()], env).unwrap_err();
+            assert!(err.contains(want), "{entry}: {err}");
+        }
     }
 
     #[tokio::test]

@@ -610,10 +610,22 @@ struct SymbolServer {
 }
 
 /// Python's http.server, but every `.sym` file is stored gzipped and
-/// served with `Content-Encoding: gzip`, as Tecken's storage and S3 do.
+/// served with `Content-Encoding: gzip`, as Tecken's storage and S3 do;
+/// with a third argument, `.sym` files need that `Auth-Token` (else 403),
+/// and `/private/…` redirects to `/…`.
 const GZIP_SERVER: &str = r#"
 import functools, http.server, sys
 class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/private/"):
+            self.send_response(302)
+            self.send_header("Location", self.path[len("/private"):])
+            self.end_headers()
+            return
+        if len(sys.argv) > 3 and self.path.endswith(".sym") and self.headers.get("Auth-Token") != sys.argv[3]:
+            self.send_error(403)
+            return
+        super().do_GET()
     def end_headers(self):
         if self.path.endswith(".sym"):
             self.send_header("Content-Encoding", "gzip")
@@ -628,16 +640,22 @@ impl SymbolServer {
     }
 
     fn start_with(dir: &Path, log: &Path, gzip: bool) -> SymbolServer {
+        SymbolServer::start_private(dir, log, gzip, None)
+    }
+
+    /// With `token`: the gzip server, whose `.sym` files need it.
+    fn start_private(dir: &Path, log: &Path, gzip: bool, token: Option<&str>) -> SymbolServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let mut command = std::process::Command::new("python3");
-        if gzip {
+        if gzip || token.is_some() {
             command
                 .args(["-c", GZIP_SERVER, &port.to_string()])
-                .arg(dir);
+                .arg(dir)
+                .args(token);
         } else {
             command
                 .args([
@@ -812,6 +830,72 @@ fn gzipped_symbol_files_are_decoded_and_a_broken_cached_one_is_replaced() {
         .filter(|l| l.contains("GET") && l.contains("crashhelper.sym"))
         .count();
     assert_eq!(gets, 2, "{requests}");
+}
+
+/// A private symbol server: the `Auth-Token` of `process.symbols_headers`
+/// (its value from the environment) opens it, through a redirect too; a
+/// missing variable is a usage error naming it.
+#[test]
+fn private_symbol_servers_get_their_header_from_the_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let served = tmp.path().join("served");
+    let module_dir = std::fs::read_dir(repo().join("testdata/symbols/crashhelper"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let id = module_dir.file_name().unwrap().to_str().unwrap().to_owned();
+    let dir = served.join("crashhelper").join(&id);
+    std::fs::create_dir_all(&dir).unwrap();
+    let gzip = std::process::Command::new("gzip")
+        .arg("-c")
+        .arg(module_dir.join("crashhelper.sym"))
+        .output()
+        .unwrap();
+    std::fs::write(dir.join("crashhelper.sym"), &gzip.stdout).unwrap();
+    let log = tmp.path().join("server.log");
+    let server = SymbolServer::start_private(&served, &log, true, Some("s3cr3t"));
+    let config = tmp.path().join("crashkit.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[process]\nsymbols_headers = [\"{} Auth-Token: ${{SYM_TOKEN}}\"]\n",
+            server.url
+        ),
+    )
+    .unwrap();
+    let process = |cache: &str, env: Option<&str>| {
+        let mut cmd = crashkit(tmp.path());
+        cmd.env_remove("SYM_TOKEN");
+        if let Some(token) = env {
+            cmd.env("SYM_TOKEN", token);
+        }
+        run(cmd
+            .arg("--config")
+            .arg(&config)
+            .arg("process")
+            .arg(dump("null-write.dmp"))
+            .args(["--symbols-url", &format!("{}private/", server.url)])
+            .arg("--symbols-cache")
+            .arg(tmp.path().join(cache))
+            .args(["--format", "json"]))
+    };
+    let out = process("cache-a", Some("s3cr3t"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
+    // A wrong token: the server refuses (403 counts as not found).
+    let out = process("cache-b", Some("wrong"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_ne!(json_of(&out)["signature"], "crashhelper::crash_null_write");
+    // No variable: refused before any work, naming it.
+    let out = process("cache-c", None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("SYM_TOKEN is not set"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
