@@ -755,13 +755,9 @@ fn symbols_come_from_a_server_once_then_from_the_cache() {
     assert_eq!(json_of(&out)["signature"], "crashhelper::crash_null_write");
 }
 
-/// A server that stores symbol files gzipped and says `Content-Encoding:
-/// gzip`: the cache holds the text, the crash is symbolicated; a cached
-/// file that does not parse is dropped and fetched again.
-#[test]
-fn gzipped_symbol_files_are_decoded_and_a_broken_cached_one_is_replaced() {
-    let tmp = tempfile::tempdir().unwrap();
-    let served = tmp.path().join("served");
+/// crashhelper's symbol file stored gzipped under `served` in the Breakpad
+/// layout: its debug id and its text.
+fn serve_gzipped_crashhelper(served: &Path) -> (String, Vec<u8>) {
     let module_dir = std::fs::read_dir(repo().join("testdata/symbols/crashhelper"))
         .unwrap()
         .next()
@@ -779,6 +775,17 @@ fn gzipped_symbol_files_are_decoded_and_a_broken_cached_one_is_replaced() {
         .expect("gzip compresses the test's symbol file");
     assert!(gzip.status.success() && gzip.stdout.starts_with(&[0x1f, 0x8b]));
     std::fs::write(dir.join("crashhelper.sym"), &gzip.stdout).unwrap();
+    (id, text)
+}
+
+/// A server that stores symbol files gzipped and says `Content-Encoding:
+/// gzip`: the cache holds the text, the crash is symbolicated; a cached
+/// file that does not parse is dropped and fetched again.
+#[test]
+fn gzipped_symbol_files_are_decoded_and_a_broken_cached_one_is_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let served = tmp.path().join("served");
+    let (id, text) = serve_gzipped_crashhelper(&served);
     let log = tmp.path().join("server.log");
     let cache = tmp.path().join("cache");
     let server = SymbolServer::start_with(&served, &log, true);
@@ -839,21 +846,7 @@ fn gzipped_symbol_files_are_decoded_and_a_broken_cached_one_is_replaced() {
 fn private_symbol_servers_get_their_header_from_the_environment() {
     let tmp = tempfile::tempdir().unwrap();
     let served = tmp.path().join("served");
-    let module_dir = std::fs::read_dir(repo().join("testdata/symbols/crashhelper"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let id = module_dir.file_name().unwrap().to_str().unwrap().to_owned();
-    let dir = served.join("crashhelper").join(&id);
-    std::fs::create_dir_all(&dir).unwrap();
-    let gzip = std::process::Command::new("gzip")
-        .arg("-c")
-        .arg(module_dir.join("crashhelper.sym"))
-        .output()
-        .unwrap();
-    std::fs::write(dir.join("crashhelper.sym"), &gzip.stdout).unwrap();
+    serve_gzipped_crashhelper(&served);
     let log = tmp.path().join("server.log");
     let server = SymbolServer::start_private(&served, &log, true, Some("s3cr3t"));
     let config = tmp.path().join("crashkit.toml");
